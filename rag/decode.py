@@ -1,0 +1,163 @@
+"""Bytes to text: encoding detection for the files people actually have (UTF-8 with or without BOM, UTF-16,
+GBK/GB18030, Big5), and HTML/Markdown to plain article text."""
+
+from __future__ import annotations
+
+import codecs
+import html
+import re
+from html.parser import HTMLParser
+
+from rag.errors import DocumentError
+
+__all__ = ["decode_bytes", "html_to_text", "markdown_to_text"]
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Legacy encodings tried after UTF-8, in the order charset-normalizer is asked to weigh them.
+_LEGACY = ("gb18030", "big5", "utf_16_le", "utf_16_be")
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:4096]
+    if b"\x00" in sample:
+        return True
+    controls = sum(b < 9 or 13 < b < 32 for b in sample)
+    return controls > len(sample) * 0.05
+
+
+def _han_share(text: str) -> float:
+    if not text:
+        return 0.0
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return han / len(text)
+
+
+def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
+    """Decode a document; returns (text, encoding). Raises DocumentError naming ``name`` when it cannot."""
+    if not data.strip():
+        raise DocumentError(f"{name}: empty file")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise DocumentError(f"{name}: has a {encoding} byte-order mark but does not decode ({exc})") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if _looks_binary(data):
+            raise DocumentError(f"{name}: looks like a binary file, not text")
+        return text, "utf-8"
+    if _looks_binary(data) and not _plausible_utf16(data):
+        raise DocumentError(f"{name}: looks like a binary file, not text")
+    from charset_normalizer import from_bytes  # deferred: only legacy files pay for it
+
+    best = from_bytes(data, cp_isolation=list(_LEGACY)).best()
+    candidates = [best.encoding] if best is not None else []
+    candidates += [enc for enc in _LEGACY if enc not in candidates]
+    decoded: list[tuple[float, str, str]] = []
+    for rank, encoding in enumerate(candidates):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        # the detector's choice wins ties; a decoding that yields far fewer Han characters is a wrong guess
+        decoded.append((_han_share(text) - 0.01 * rank, text, encoding))
+    if not decoded:
+        raise DocumentError(f"{name}: cannot decode as UTF-8, UTF-16, GBK/GB18030 or Big5")
+    score, text, encoding = max(decoded, key=lambda item: item[0])
+    if score < 0.05 or _looks_binary(text.encode("utf-8", "replace")):
+        raise DocumentError(f"{name}: cannot decode as UTF-8, UTF-16, GBK/GB18030 or Big5")
+    return text, encoding
+
+
+def _plausible_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: Chinese text has NUL bytes only for ASCII, at one parity."""
+    sample = data[:4096]
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    return max(even, odd) >= 4 * max(1, min(even, odd))
+
+
+class _TextExtractor(HTMLParser):
+    """Fallback HTML to text: block elements become line breaks, script/style/iframe contents are dropped."""
+
+    _SKIP = {"script", "style", "iframe", "noscript", "template", "svg", "head"}
+    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        if tag == "title":
+            self._in_title = True
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skipping:
+            self._skipping -= 1
+        if tag == "title":
+            self._in_title = False
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Article text of an HTML page: trafilatura's main-content extraction, the title as first line.
+
+    Falls back to a plain tag stripper for fragments trafilatura declines. Scripts, styles and iframes never
+    contribute text.
+    """
+    import trafilatura  # deferred: heavy import
+
+    body = trafilatura.extract(markup, include_comments=False, include_tables=True, favor_recall=True)
+    meta = trafilatura.extract_metadata(markup)
+    title = (meta.title if meta is not None and meta.title else "") or ""
+    if not body:
+        parser = _TextExtractor()
+        parser.feed(markup)
+        parser.close()
+        body = "".join(parser.parts)
+        title = title or parser.title
+    body = html.unescape(body)
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    if title.strip() and (not lines or lines[0] != title.strip()):
+        lines.insert(0, title.strip())
+    return "\n".join(lines)
+
+
+_MD_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)")
+_MD_INLINE = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def markdown_to_text(markup: str) -> str:
+    """Plain text of Markdown: heading marks, emphasis, links and images reduced to their words."""
+    lines = []
+    for line in markup.splitlines():
+        if re.fullmatch(r"\s*(```.*|[-*_]{3,}\s*)", line):
+            continue
+        line = _MD_PREFIX.sub("", line)
+        line = _MD_LINK.sub(r"\1", line)
+        line = _MD_INLINE.sub(r"\2", line)
+        lines.append(line)
+    return "\n".join(lines)
