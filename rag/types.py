@@ -8,7 +8,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Article", "Chunk", "Paragraph", "Skipped", "Span"]
+__all__ = [
+    "Answer",
+    "Article",
+    "Chunk",
+    "Citation",
+    "Paragraph",
+    "Skipped",
+    "Span",
+    "article_from_dict",
+    "chunk_from_dict",
+]
 
 
 @dataclass(frozen=True)
@@ -66,3 +76,80 @@ class Chunk:
 class Skipped:
     source: str
     reason: str
+
+
+def article_from_dict(d: dict[str, Any]) -> Article:
+    """Inverse of ``Article.to_dict`` (JSON round trip)."""
+    d = dict(d)
+    d["paragraphs"] = tuple(
+        Paragraph(
+            index=p["index"],
+            start=p["start"],
+            end=p["end"],
+            heading=Span(**p["heading"]) if p.get("heading") else None,
+            low_quality=p.get("low_quality", False),
+        )
+        for p in d.get("paragraphs", ())
+    )
+    d["low_quality"] = tuple(Span(**s) for s in d.get("low_quality", ()))
+    return Article(**d)
+
+
+def chunk_from_dict(d: dict[str, Any]) -> Chunk:
+    """Inverse of ``Chunk.to_dict`` (JSON round trip)."""
+    d = dict(d)
+    d["sentences"] = tuple(Span(**s) for s in d.get("sentences", ()))
+    d["low_quality"] = tuple(Span(**s) for s in d.get("low_quality", ()))
+    return Chunk(**d)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an answer comes from. Offsets index ``Article.text``; ``quote`` is the original characters."""
+
+    number: int  # 1-based, as shown to the reader: [1], [2], ...
+    article_id: str
+    title: str
+    outlet: str
+    paragraph: int  # 1-based paragraph number in the article
+    start: int  # the quoted sentence(s)
+    end: int
+    quote: str  # == article.text[start:end]
+    answer_start: int | None = None  # the short answer inside the article (None when no short answer)
+    answer_end: int | None = None
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extracted answer. ``answer`` and ``sentence`` are in the asker's script; citations quote the original."""
+
+    question: str
+    found: bool
+    answer: str = ""  # short answer (a number with unit, date, person, place, ...); "" when none pinned down
+    sentence: str = ""  # the supporting sentence(s)
+    confidence: float = 0.0  # 0..1
+    citations: tuple[Citation, ...] = ()
+    alternatives: tuple[Answer, ...] = ()  # other answers when the sources disagree, each with its citations
+    closest: tuple[Any, ...] = ()  # rag.retrieve.Hit: the closest passages (shown when nothing is found)
+    resolved_question: str = ""  # the question after follow-up resolution ("" when unchanged)
+    script: str = "simplified"  # the asker's script
+    notice: str = ""  # e.g. "the question was cut to 500 characters"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "found": self.found,
+            "answer": self.answer,
+            "sentence": self.sentence,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.to_dict() for c in self.citations],
+            "alternatives": [a.to_dict() for a in self.alternatives],
+            "closest": [h.to_dict() for h in self.closest],
+            "resolved_question": self.resolved_question,
+            "script": self.script,
+            "notice": self.notice,
+        }

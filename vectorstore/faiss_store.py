@@ -1,0 +1,408 @@
+"""A :class:`VectorStore` on FAISS: exact ("flat"), graph ("hnsw") or inverted-file ("ivf") search.
+
+Scores are inner products of L2-normalised vectors (cosine similarity): the store normalises every added
+vector and every query itself, and rejects all-zero rows.
+
+Kinds
+-----
+``flat`` (default)
+    ``IndexIDMap2(IndexFlatIP)``: exact search; removal deletes the vectors.
+``hnsw``
+    ``IndexIDMap2(IndexHNSWFlat(METRIC_INNER_PRODUCT))`` with params ``M`` (32), ``ef_construction`` (100) and
+    ``ef_search`` (128). HNSW graphs cannot delete nodes, so :meth:`FaissStore.remove` keeps a *tombstone*
+    set: searches pass FAISS an ``IDSelectorNot(IDSelectorBatch(tombstones))`` so removed vectors never come
+    back and the k slots are still filled from live vectors. When tombstones exceed ``compact_ratio`` (0.2)
+    of the stored vectors, or a removed id is added again, the graph is rebuilt from the live vectors.
+    Tombstones are saved with the store.
+``ivf``
+    ``IndexIVFFlat`` (or ``IndexIVFPQ`` when ``pq_m`` > 0, with ``pq_nbits`` bits per code) with params
+    ``nlist`` (100) and ``nprobe`` (8). IVF needs training, so vectors are first kept in an exact
+    ``IndexIDMap2(IndexFlatIP)``; once the store holds ``min_train`` vectors (default ``39 * nlist``, and at
+    least ``39 * 2**pq_nbits`` for PQ) the IVF index is trained on all of them and replaces the exact one.
+    IVF indexes carry their own ids, so no id map is needed; removal deletes the vectors.
+
+Files written by :meth:`FaissStore.save`: ``vectors.faiss`` (``faiss.serialize_index`` bytes) and
+``store.json`` (kind, dim, count, params, size and SHA-256 of ``vectors.faiss``, tombstones). No pickle.
+A store is not safe to mutate from several threads at once; concurrent searches are fine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Self
+
+import faiss
+import numpy as np
+
+from rag.errors import IndexMismatchError, IndexMissingError
+
+from .base import (
+    MISSING_ID,
+    MISSING_SCORE,
+    VectorStore,
+    check_ids,
+    check_k,
+    check_vectors,
+    write_atomic,
+)
+
+__all__ = ["DEFAULT_PARAMS", "INDEX_FILE", "KINDS", "META_FILE", "FaissStore"]
+
+KINDS = ("flat", "hnsw", "ivf")
+INDEX_FILE = "vectors.faiss"
+META_FILE = "store.json"
+_FORMAT = "rag-news/faiss-store"
+_FORMAT_VERSION = 1
+
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "flat": {},
+    "hnsw": {"M": 32, "ef_construction": 100, "ef_search": 128, "compact_ratio": 0.2},
+    "ivf": {"nlist": 100, "nprobe": 8, "pq_m": 0, "pq_nbits": 8, "min_train": None},
+}
+
+
+def _resolve_params(kind: str, dim: int, params: dict[str, Any]) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown vector store kind {kind!r}; expected one of {', '.join(KINDS)}")
+    defaults = DEFAULT_PARAMS[kind]
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        allowed = ", ".join(defaults) or "none"
+        raise ValueError(f"unknown parameter(s) for kind {kind!r}: {', '.join(unknown)} (allowed: {allowed})")
+    out = {**defaults, **params}
+    if kind == "hnsw":
+        for name in ("M", "ef_construction", "ef_search"):
+            out[name] = _positive_int(name, out[name])
+        ratio = out["compact_ratio"]
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 1:
+            raise ValueError(f"compact_ratio must be a number in (0, 1], got {ratio!r}")
+        out["compact_ratio"] = float(ratio)
+    elif kind == "ivf":
+        for name in ("nlist", "nprobe"):
+            out[name] = _positive_int(name, out[name])
+        out["pq_m"] = _positive_int("pq_m", out["pq_m"], allow_zero=True)
+        out["pq_nbits"] = _positive_int("pq_nbits", out["pq_nbits"])
+        if out["pq_m"] and dim % out["pq_m"]:
+            raise ValueError(f"pq_m must divide the dimension: {dim} is not a multiple of {out['pq_m']}")
+        if out["min_train"] is None:
+            floor = 39 * 2 ** out["pq_nbits"] if out["pq_m"] else 0
+            out["min_train"] = max(39 * out["nlist"], floor)
+        out["min_train"] = _positive_int("min_train", out["min_train"])
+        if out["min_train"] < out["nlist"]:
+            raise ValueError(f"min_train ({out['min_train']}) must be at least nlist ({out['nlist']})")
+    return out
+
+
+def _positive_int(name: str, value: Any, *, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an int, got {value!r}")
+    if value < (0 if allow_zero else 1):
+        raise ValueError(f"{name} must be {'non-negative' if allow_zero else 'positive'}, got {value}")
+    return int(value)
+
+
+def _normalized(x: np.ndarray, what: str) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1)
+    zero = np.flatnonzero(norms <= 1e-12)
+    if zero.size:
+        raise ValueError(f"{what} must not be all-zero (row {int(zero[0])}): cosine similarity is undefined")
+    return np.ascontiguousarray(x / norms[:, None], dtype=np.float32)
+
+
+def _idmap_contents(index: faiss.IndexIDMap2) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of everything inside an ``IndexIDMap2`` over a flat-storage index."""
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    if index.ntotal == 0:
+        return ids, np.zeros((0, index.d), dtype=np.float32)
+    return ids, index.index.reconstruct_n(0, index.ntotal)
+
+
+def _ivf_ids(index: faiss.IndexIVF) -> np.ndarray:
+    invlists = index.invlists
+    parts = [np.zeros(0, dtype=np.int64)]
+    for list_no in range(index.nlist):
+        size = invlists.list_size(list_no)
+        if size:
+            parts.append(faiss.rev_swig_ptr(invlists.get_ids(list_no), size).astype(np.int64))
+    return np.concatenate(parts)
+
+
+class FaissStore(VectorStore):
+    """FAISS-backed vector store; see the module docstring for the kinds and their parameters."""
+
+    def __init__(self, dim: int, kind: str = "flat", **params: Any) -> None:
+        self._dim = _positive_int("dim", dim)
+        self._kind = kind
+        self._params = _resolve_params(kind, self._dim, params)
+        self._index: faiss.Index = self._empty_index()
+        self._ids: set[int] = set()
+        self._tombstones: set[int] = set()  # hnsw only
+        self._selector: Any = None  # hnsw only: excludes tombstones; rebuilt when they change
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._params)
+
+    @property
+    def trained(self) -> bool:
+        """For "ivf": whether the IVF index has replaced the exact staging index. Always True otherwise."""
+        return self._kind != "ivf" or isinstance(self._index, faiss.IndexIVF)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, int | np.integer) and int(item) in self._ids
+
+    def __repr__(self) -> str:
+        return f"FaissStore(dim={self._dim}, kind={self._kind!r}, count={len(self)})"
+
+    def ids(self) -> np.ndarray:
+        return np.fromiter(sorted(self._ids), dtype=np.int64, count=len(self._ids))
+
+    # ------------------------------------------------------------------ mutation
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        ids = check_ids(ids)
+        vecs = check_vectors(vectors, self._dim)
+        if vecs.shape[0] != ids.shape[0]:
+            raise ValueError(f"got {ids.shape[0]} ids for {vecs.shape[0]} vectors")
+        if ids.size == 0:
+            return
+        vecs = _normalized(vecs, "vectors")
+        taken = [int(i) for i in ids if int(i) in self._ids]
+        if taken:
+            raise ValueError(f"ids already in the store: {taken[:5]}{' ...' if len(taken) > 5 else ''}")
+        if self._tombstones and any(int(i) in self._tombstones for i in ids):
+            self._compact()
+        self._index.add_with_ids(vecs, ids)
+        self._ids.update(ids.tolist())
+        if self._kind == "ivf" and not self.trained and self._index.ntotal >= self._params["min_train"]:
+            self._train_ivf()
+
+    def remove(self, ids: np.ndarray) -> int:
+        wanted = check_ids(ids, allow_duplicates=True)
+        present = np.array(sorted({int(i) for i in wanted} & self._ids), dtype=np.int64)
+        if present.size == 0:
+            return 0
+        if self._kind == "hnsw":
+            self._tombstones.update(present.tolist())
+            self._ids.difference_update(present.tolist())
+            self._selector = None
+            if len(self._tombstones) > self._params["compact_ratio"] * self._index.ntotal:
+                self._compact()
+        else:
+            removed = self._index.remove_ids(faiss.IDSelectorBatch(present))
+            if removed != present.size:  # pragma: no cover - would mean the id bookkeeping drifted
+                raise RuntimeError(f"FAISS removed {removed} vectors, expected {present.size}")
+            self._ids.difference_update(present.tolist())
+        return int(present.size)
+
+    # ------------------------------------------------------------------ search
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = check_k(k)
+        q = check_vectors(queries, self._dim, what="queries")
+        scores = np.full((q.shape[0], k), MISSING_SCORE, dtype=np.float32)
+        labels = np.full((q.shape[0], k), MISSING_ID, dtype=np.int64)
+        if q.shape[0] == 0 or not self._ids:
+            return scores, labels
+        q = _normalized(q, "queries")
+        kk = min(k, len(self._ids))
+        params = self._search_params(kk)
+        if params is None:
+            dist, found = self._index.search(q, kk)
+        else:
+            dist, found = self._index.search(q, kk, params=params)
+        missing = found < 0
+        dist[missing] = MISSING_SCORE
+        found[missing] = MISSING_ID
+        scores[:, :kk] = dist
+        labels[:, :kk] = found
+        return scores, labels
+
+    def _search_params(self, k: int) -> Any:
+        if self._kind == "hnsw":
+            params = faiss.SearchParametersHNSW()
+            params.efSearch = max(self._params["ef_search"], k)
+            if self._tombstones:
+                if self._selector is None:
+                    batch = faiss.IDSelectorBatch(np.array(sorted(self._tombstones), dtype=np.int64))
+                    self._selector = (batch, faiss.IDSelectorNot(batch))  # keep both alive
+                params.sel = self._selector[1]
+            return params
+        if self._kind == "ivf" and self.trained:
+            params = faiss.SearchParametersIVF()
+            params.nprobe = min(self._params["nprobe"], self._params["nlist"])
+            return params
+        return None
+
+    # ------------------------------------------------------------------ index building
+    def _empty_index(self) -> faiss.Index:
+        if self._kind == "hnsw":
+            hnsw = faiss.IndexHNSWFlat(self._dim, self._params["M"], faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = self._params["ef_construction"]
+            hnsw.hnsw.efSearch = self._params["ef_search"]
+            return faiss.IndexIDMap2(hnsw)
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(self._dim))  # flat, and ivf before training
+
+    def _new_ivf(self) -> faiss.IndexIVF:
+        p = self._params
+        quantizer = faiss.IndexFlatIP(self._dim)
+        if p["pq_m"]:
+            ivf = faiss.IndexIVFPQ(
+                quantizer, self._dim, p["nlist"], p["pq_m"], p["pq_nbits"], faiss.METRIC_INNER_PRODUCT
+            )
+        else:
+            ivf = faiss.IndexIVFFlat(quantizer, self._dim, p["nlist"], faiss.METRIC_INNER_PRODUCT)
+        ivf.nprobe = min(p["nprobe"], p["nlist"])
+        return ivf
+
+    def _train_ivf(self) -> None:
+        ids, vecs = _idmap_contents(self._index)
+        ivf = self._new_ivf()
+        ivf.train(vecs)
+        ivf.add_with_ids(vecs, ids)
+        self._index = ivf
+
+    def _compact(self) -> None:
+        """HNSW: rebuild the graph from the live vectors, dropping tombstones."""
+        ids, vecs = _idmap_contents(self._index)
+        keep = ~np.isin(ids, np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones)))
+        index = self._empty_index()
+        if keep.any():
+            index.add_with_ids(np.ascontiguousarray(vecs[keep]), np.ascontiguousarray(ids[keep]))
+        self._index = index
+        self._tombstones.clear()
+        self._selector = None
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        blob = faiss.serialize_index(self._index).tobytes()
+        write_atomic(directory / INDEX_FILE, blob)
+        meta = {
+            "format": _FORMAT,
+            "format_version": _FORMAT_VERSION,
+            "backend": "faiss",
+            "kind": self._kind,
+            "dim": self._dim,
+            "count": len(self._ids),
+            "metric": "inner_product",
+            "normalized": True,
+            "params": self._params,
+            "trained": self.trained,
+            "tombstones": sorted(self._tombstones),
+            "index_file": INDEX_FILE,
+            "index_bytes": len(blob),
+            "index_sha256": hashlib.sha256(blob).hexdigest(),
+            "faiss_version": faiss.__version__,
+        }
+        write_atomic(directory / META_FILE, (json.dumps(meta, indent=1) + "\n").encode("utf-8"))
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        directory = Path(directory)
+        meta = _read_meta(directory)
+        try:
+            store = cls(meta["dim"], meta["kind"], **meta["params"])
+        except (TypeError, ValueError) as exc:
+            raise _mismatch(directory, f"{META_FILE} holds invalid settings: {exc}") from exc
+        index = _read_index(directory, meta)
+        store._adopt(index, meta, directory)
+        return store
+
+    def _adopt(self, index: faiss.Index, meta: dict[str, Any], directory: Path) -> None:
+        """Take over a deserialized index after checking it fits ``meta``."""
+        if index.d != self._dim:
+            raise _mismatch(directory, f"{INDEX_FILE} has dimension {index.d}, {META_FILE} says {self._dim}")
+        if index.metric_type != faiss.METRIC_INNER_PRODUCT:
+            raise _mismatch(directory, f"{INDEX_FILE} does not use inner-product search")
+        trained = bool(meta.get("trained", True))
+        if isinstance(index, faiss.IndexIVF):
+            ok = self._kind == "ivf" and trained
+            ids = _ivf_ids(index)
+        elif isinstance(index, faiss.IndexIDMap2):
+            inner = faiss.downcast_index(index.index)
+            expected = faiss.IndexHNSWFlat if self._kind == "hnsw" else faiss.IndexFlat
+            ok = isinstance(inner, expected) and (self._kind != "ivf" or not trained)
+            ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        else:
+            ok, ids = False, np.zeros(0, dtype=np.int64)
+        if not ok:
+            raise _mismatch(
+                directory, f"{INDEX_FILE} holds a {type(index).__name__}, not a {self._kind!r} store"
+            )
+        if self._kind == "hnsw":
+            hnsw = faiss.downcast_index(index.index).hnsw
+            hnsw.efConstruction = self._params["ef_construction"]
+            hnsw.efSearch = self._params["ef_search"]
+        tombstones = {int(t) for t in meta.get("tombstones", [])}
+        id_set = set(ids.tolist())
+        if len(id_set) != ids.size or not tombstones <= id_set or (tombstones and self._kind != "hnsw"):
+            raise _mismatch(directory, f"{INDEX_FILE} holds duplicate or unexpected ids")
+        id_set -= tombstones
+        if len(id_set) != meta["count"]:
+            raise _mismatch(
+                directory, f"{INDEX_FILE} holds {len(id_set)} vectors, {META_FILE} says {meta['count']}"
+            )
+        self._index = index
+        self._ids = id_set
+        self._tombstones = tombstones
+        self._selector = None
+
+
+def _mismatch(directory: Path, detail: str) -> IndexMismatchError:
+    return IndexMismatchError(f"vector store at {directory} is unusable: {detail}; rebuild the index")
+
+
+def _read_meta(directory: Path) -> dict[str, Any]:
+    path = directory / META_FILE
+    if not path.is_file():
+        raise IndexMissingError(f"no vector store at {directory} ({META_FILE} is missing); build the index")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _mismatch(directory, f"{META_FILE} cannot be read ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+        raise _mismatch(directory, f"{META_FILE} is not a FAISS vector store description")
+    if meta.get("format_version") != _FORMAT_VERSION:
+        raise _mismatch(
+            directory, f"format version {meta.get('format_version')!r}, this code reads {_FORMAT_VERSION}"
+        )
+    fields = {"kind": str, "dim": int, "count": int, "params": dict, "index_bytes": int, "index_sha256": str}
+    for name, typ in fields.items():
+        if not isinstance(meta.get(name), typ) or isinstance(meta.get(name), bool):
+            raise _mismatch(directory, f"{META_FILE} lacks a valid {name!r}")
+    if not isinstance(meta.get("tombstones", []), list):
+        raise _mismatch(directory, f"{META_FILE} lacks a valid 'tombstones'")
+    return meta
+
+
+def _read_index(directory: Path, meta: dict[str, Any]) -> faiss.Index:
+    path = directory / INDEX_FILE
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise _mismatch(directory, f"{INDEX_FILE} cannot be read ({exc})") from exc
+    if len(blob) != meta["index_bytes"] or hashlib.sha256(blob).hexdigest() != meta["index_sha256"]:
+        raise _mismatch(
+            directory,
+            f"{INDEX_FILE} is truncated or corrupt ({len(blob)} bytes, expected {meta['index_bytes']}, "
+            "or its checksum differs)",
+        )
+    try:
+        return faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
+    except (RuntimeError, MemoryError, ValueError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _mismatch(directory, f"FAISS cannot read {INDEX_FILE}: {first_line}") from exc
