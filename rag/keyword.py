@@ -441,6 +441,11 @@ class KeywordIndex:
         present = np.isin(np.asarray(wanted, dtype=np.int32), terms)
         return [self._vocab[t] for t, ok in zip(wanted, present, strict=True) if ok]
 
+    def document_frequency(self, term: str) -> int:
+        """How many documents hold ``term`` (a token as :meth:`KeywordTokenizer.tokenize` makes it); 0 if none."""
+        t = self._term_ids.get(term)
+        return 0 if t is None else int(self._matrix.indptr[t + 1] - self._matrix.indptr[t])
+
     def _query_term_ids(self, query: str) -> list[int]:
         if not isinstance(query, str):
             raise TypeError(f"query must be str, got {type(query).__name__}")

@@ -1,13 +1,22 @@
-"""Hybrid retrieval: dense FAISS candidates and jieba-BM25 candidates, fused on normalized scores.
+"""Hybrid retrieval: dense FAISS candidates and jieba-BM25 candidates, fused on per-question normalized scores.
 
 Both signals see the Simplified matching view (questions too), so a Traditional question finds a Simplified
 passage and back; hits carry the original text and offsets.
+
+Fusion (tuned on CMRC 2018 dev + DRCD dev with ``benchmarks/tune_fusion.py``; see ``FusionParams``):
+candidates are the top ``depth`` chunks by dense cosine together with the top ``depth`` by BM25; over those
+candidates each signal is normalized per question, and the fused score is a weighted sum of
+
+    dense     cosine between the question and the chunk (embedded with its article title)
+    sentence  the best cosine between the question and any one sentence of the chunk (no title): a question
+              usually paraphrases one sentence, which a whole-chunk vector dilutes
+    keyword   BM25 of the question's jieba terms against the chunk text with its title
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,18 +26,44 @@ from rag.index import Index
 from rag.scripts import to_simplified
 from rag.types import Chunk
 
-__all__ = ["MAX_QUESTION_CHARS", "FusionParams", "Hit", "prepare_question", "retrieve_from"]
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "NORMALIZATIONS",
+    "FusionParams",
+    "Hit",
+    "Ranking",
+    "fuse_scores",
+    "prepare_question",
+    "rank_chunks",
+    "retrieve_from",
+]
 
-MAX_QUESTION_CHARS = 500  # longer questions are cut for the model (512 tokens); callers are told via Hit.truncated
+MAX_QUESTION_CHARS = (
+    500  # longer questions are cut for the model (512 tokens); callers are told via Hit.truncated
+)
+NORMALIZATIONS = ("zscore", "minmax", "max")
 
 
 @dataclass(frozen=True)
 class FusionParams:
-    """How dense and keyword evidence combine. Defaults tuned on CMRC 2018 dev + DRCD dev (see benchmarks/)."""
+    """How the signals combine. Defaults tuned on CMRC 2018 dev + DRCD dev (benchmarks/tune_fusion.py)."""
 
-    depth: int = 100  # candidates taken from each signal
-    dense_weight: float = 0.5  # weight of the z-normalized dense score; the keyword score gets 1 - this
-    keyword_floor: float = 0.0  # z-score given to candidates the keyword index did not return
+    depth: int = 100  # candidates taken from each of the dense and the keyword lists
+    dense_weight: float = 0.5  # weight of the normalized chunk cosine
+    sentence_weight: float = 0.0  # weight of the normalized best-sentence cosine
+    keyword_weight: float = 0.5  # weight of the normalized BM25 score
+    normalization: str = "zscore"  # per question, over the candidates: "zscore", "minmax" or "max"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.depth, bool) or not isinstance(self.depth, int) or self.depth < 1:
+            raise ValueError(f"depth must be a positive int, got {self.depth!r}")
+        if self.normalization not in NORMALIZATIONS:
+            raise ValueError(
+                f"normalization must be one of {', '.join(NORMALIZATIONS)}, got {self.normalization!r}"
+            )
+        weights = (self.dense_weight, self.sentence_weight, self.keyword_weight)
+        if any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+            raise ValueError(f"weights must be finite, non-negative and not all 0, got {weights}")
 
 
 @dataclass(frozen=True)
@@ -81,6 +116,22 @@ class Hit:
         }
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """Every candidate of one question, best first: chunk positions and their scores (arrays of one length)."""
+
+    question: str  # the Simplified question the signals saw
+    truncated: bool
+    positions: np.ndarray  # int64 chunk positions in index.chunks
+    fused: np.ndarray
+    dense: np.ndarray  # chunk cosine
+    sentence: np.ndarray  # best sentence cosine
+    keyword: np.ndarray  # raw BM25
+
+    def __len__(self) -> int:
+        return int(self.positions.size)
+
+
 def prepare_question(question: str) -> tuple[str, bool]:
     """Validate and normalize a question: (text for the model, whether it was truncated)."""
     if not isinstance(question, str):
@@ -93,11 +144,82 @@ def prepare_question(question: str) -> tuple[str, bool]:
     return text[:MAX_QUESTION_CHARS], truncated
 
 
-def _zscore(values: np.ndarray) -> np.ndarray:
+def _normalize(values: np.ndarray, how: str) -> np.ndarray:
     if values.size == 0:
         return values
-    std = float(values.std())
-    return (values - float(values.mean())) / (std if std > 1e-9 else 1.0)
+    if how == "zscore":
+        std = float(values.std())
+        return (values - float(values.mean())) / (std if std > 1e-9 else 1.0)
+    if how == "minmax":
+        low, span = float(values.min()), float(values.max() - values.min())
+        return (values - low) / (span if span > 1e-9 else 1.0)
+    top = float(np.abs(values).max())  # "max"
+    return values / (top if top > 1e-9 else 1.0)
+
+
+def fuse_scores(
+    dense: np.ndarray, sentence: np.ndarray, keyword: np.ndarray, params: FusionParams
+) -> np.ndarray:
+    """The fused score of each candidate from its three raw signals (one question's candidates)."""
+    return (
+        params.dense_weight * _normalize(np.asarray(dense, np.float64), params.normalization)
+        + params.sentence_weight * _normalize(np.asarray(sentence, np.float64), params.normalization)
+        + params.keyword_weight * _normalize(np.asarray(keyword, np.float64), params.normalization)
+    )
+
+
+def _sentence_scores(index: Index, positions: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+    """Best cosine between the question and a sentence of each chunk (its chunk cosine when none are stored)."""
+    if index.sentence_embeddings is None or len(index.sentence_embeddings) == 0 or positions.size == 0:
+        return np.asarray(index.embeddings[positions] @ query_vector, np.float64)
+    first, last = index.sentence_first[positions], index.sentence_first[positions + 1]
+    counts = last - first
+    rows = np.repeat(first - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(int(counts.sum()))
+    cos = np.asarray(index.sentence_embeddings[rows] @ query_vector, np.float64)
+    best = np.full(positions.size, -np.inf)
+    owners = np.repeat(np.arange(positions.size), counts)
+    np.maximum.at(best, owners, cos)
+    empty = counts == 0
+    if empty.any():
+        best[empty] = np.asarray(index.embeddings[positions[empty]] @ query_vector, np.float64)
+    return best
+
+
+def rank_chunks(
+    index: Index,
+    question: str,
+    *,
+    params: FusionParams | None = None,
+    query_vector: np.ndarray | None = None,
+) -> Ranking:
+    """All fusion candidates for ``question``, best first (see the module doc). ``query_vector``: the question's
+    vector when already embedded (``index.embedder.encode_query([to_simplified(prepared question)])[0]``)."""
+    params = params or FusionParams()
+    text, truncated = prepare_question(question)
+    simplified = to_simplified(text)
+    n = len(index.chunks)
+    if n == 0:
+        empty = np.zeros(0)
+        return Ranking(simplified, truncated, np.zeros(0, np.int64), empty, empty, empty, empty)
+    if query_vector is None:
+        query_vector = index.embedder.encode_query([simplified])[0]
+    query_vector = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    depth = min(n, params.depth)
+
+    _, dense_ids = index.store.search(query_vector.reshape(1, -1), depth)
+    keyword_all = index.keyword.scores(simplified)
+    keyword_top = np.argpartition(-keyword_all, depth - 1)[:depth] if depth < n else np.arange(n)
+    candidates = np.union1d(dense_ids[0][dense_ids[0] >= 0], keyword_top[keyword_all[keyword_top] > 0])
+    positions = candidates.astype(np.int64)
+    # exact cosines from the stored vectors for every candidate (the store's own scores may be approximate)
+    dense = np.asarray(index.embeddings[positions] @ query_vector, np.float64)
+    sentence = _sentence_scores(index, positions, query_vector)
+    keyword = keyword_all[positions].astype(np.float64)
+    fused = fuse_scores(dense, sentence, keyword, params)
+    order = np.lexsort((positions, -fused))  # best first; ties by position, so results are reproducible
+    return Ranking(
+        simplified, truncated, positions[order], fused[order], dense[order], sentence[order], keyword[order]
+    )
 
 
 def retrieve_from(
@@ -109,51 +231,27 @@ def retrieve_from(
     query_vector: np.ndarray | None = None,
 ) -> list[Hit]:
     """Top-``k`` hits for ``question`` from ``index`` (see module doc)."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}")
     params = params or FusionParams()
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    text, truncated = prepare_question(question)
-    n = len(index.chunks)
-    if n == 0:
-        return []
-    simplified = to_simplified(text)
-    depth = min(n, max(params.depth, k))
-
-    if query_vector is None:
-        query_vector = index.embedder.encode_query([simplified])[0]
-    dense_scores, dense_ids = index.store.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1), depth)
-    dense = {int(i): float(s) for s, i in zip(dense_scores[0], dense_ids[0], strict=True) if i >= 0}
-
-    keyword_all = index.keyword.scores(simplified)
-    keyword_top = np.argsort(-keyword_all)[:depth]
-    keyword = {int(i): float(keyword_all[i]) for i in keyword_top if keyword_all[i] > 0}
-
-    candidates = sorted(dense.keys() | keyword.keys())
-    ids = np.array(candidates, dtype=np.int64)
-    # dense scores for keyword-only candidates come from the stored vectors (exact cosine, no approximation)
-    d = np.array([dense[i] if i in dense else float(index.embeddings[i] @ query_vector) for i in candidates])
-    kw = keyword_all[ids].astype(np.float64)
-    dz = _zscore(d)
-    kz = _zscore(kw) if kw.any() else np.full_like(kw, params.keyword_floor)
-    fused = params.dense_weight * dz + (1.0 - params.dense_weight) * kz
-    order = np.argsort(-fused, kind="stable")[:k]
-
+    if k > params.depth:  # enough candidates for k hits
+        params = replace(params, depth=int(k))
+    ranking = rank_chunks(index, question, params=params, query_vector=query_vector)
     hits = []
-    for rank, j in enumerate(order, start=1):
-        position = candidates[j]
-        chunk = index.chunks[position]
+    for j in range(min(int(k), len(ranking))):
+        chunk = index.chunks[int(ranking.positions[j])]
         article = index.articles[chunk.article_id]
         hits.append(
             Hit(
                 chunk=chunk,
                 title=article.title,
                 outlet=article.outlet,
-                rank=rank,
-                score=float(fused[j]),
-                dense_score=float(d[j]),
-                keyword_score=float(kw[j]),
-                matched_terms=tuple(index.keyword.matched_terms(simplified, chunk.id)),
-                truncated=truncated,
+                rank=j + 1,
+                score=float(ranking.fused[j]),
+                dense_score=float(ranking.dense[j]),
+                keyword_score=float(ranking.keyword[j]),
+                matched_terms=tuple(index.keyword.matched_terms(ranking.question, chunk.id)),
+                truncated=ranking.truncated,
             )
         )
     return hits

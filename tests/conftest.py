@@ -19,3 +19,89 @@ def seed_articles():
     from rag.ingest import read_article
 
     return {p.stem[:3]: read_article(p) for p in sorted(SEEDS.glob("*.txt"))}
+
+
+# --- UI tests (tests/test_ui.py, tests/test_ui_browser.py) ---------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def ui_module():
+    """``ui.py`` from the repository root (not an installed module)."""
+    import sys
+
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import ui
+
+    return ui
+
+
+@pytest.fixture(scope="session")
+def fake_seed_index(tmp_path_factory) -> Path:
+    """The seeds indexed with FakeEmbedder(dim=64), built once per session: copy it before changing it."""
+    from rag.embed import FakeEmbedder
+    from rag.index import build_index
+
+    directory = tmp_path_factory.mktemp("fake-seed-index") / "index"
+    build_index([SEEDS], directory, embedder=FakeEmbedder(dim=64))
+    return directory
+
+
+@pytest.fixture
+def fake_index_copy(fake_seed_index: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of ``fake_seed_index``."""
+    import shutil
+
+    return Path(shutil.copytree(fake_seed_index, tmp_path / "index"))
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The real default model, loaded and warmed up once per session."""
+    from rag.embed import load_embedder
+
+    embedder = load_embedder()
+    embedder.encode_query(["预热"])
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def real_seed_index(real_embedder) -> Path:
+    """The seeds indexed with the real model. Kept between runs under the cache directory: ``build_index`` is
+    incremental and checks model, chunking and article hashes, so a later run only verifies it."""
+    from rag.index import build_index
+    from rag.paths import cache_dir
+
+    directory = cache_dir() / "test-indexes" / "seeds"
+    build_index([SEEDS], directory, embedder=real_embedder, lock_wait=900)
+    return directory
+
+
+@pytest.fixture
+def launch_ui():
+    """``launch(blocks) -> base URL``: serves a Gradio app on a free loopback port until the test ends."""
+    launched = []
+
+    def launch(blocks):
+        _, url, _ = blocks.launch(
+            server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
+        )
+        launched.append(blocks)
+        return url
+
+    yield launch
+    for blocks in launched:
+        blocks.close()

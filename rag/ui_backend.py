@@ -1,0 +1,220 @@
+"""The chat UI's backend: the shared index (loaded lazily, reloaded when it changes on disk) and the documents
+in it (upload with checks, incremental indexing with progress, removal). No Gradio here.
+
+Uploaded files are kept in the uploads folder under their safe names, and an uploaded article's id is its file
+stem, so rebuilding the index from ``seeds/`` plus the uploads folder gives the same articles back.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rag import ui_render as R
+from rag.errors import DocumentError, RagError
+from rag.index import Index
+from rag.paths import REPO_ROOT, default_docs_dir, default_index_dir
+
+__all__ = ["MAX_K", "MAX_UPLOAD_BYTES", "UPLOAD_SUFFIXES", "Backend", "default_data_dir"]
+
+log = logging.getLogger("rag.ui")
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
+MAX_K = 20
+_STAGES = {  # rag.index progress messages, in Chinese
+    "embedding their": "计算句子向量",
+    "embedding": "计算段落向量",
+    "writing": "写入索引",
+    "done": "完成",
+}
+Progress = Callable[[float, str], None]
+
+
+def default_data_dir() -> Path:
+    """Where uploaded files are kept: ``data/uploads`` in the repository."""
+    return REPO_ROOT / "data" / "uploads"
+
+
+class Backend:
+    """What the handlers share: the corpus (one index for all sessions, changed under a lock) and the uploads
+    folder. Nothing per conversation lives here: a chat's history comes from its own Chatbot."""
+
+    def __init__(self, index: Index | Path | str | None = None, data_dir: Path | str | None = None) -> None:
+        given = index if isinstance(index, Index) else None
+        directory = given.directory if given is not None else index
+        if directory is None and given is None:
+            directory = default_index_dir()
+        self.directory = Path(directory) if directory is not None else None
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self._given = given
+        # an Index handed to us serves while its generation is live; after an update the directory is reloaded
+        self._pinned = (self._live(), given) if given is not None and self.directory is not None else None
+        self._load_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one upload or removal at a time (update_index also flocks)
+
+    def _live(self) -> str:
+        current = self.directory / "CURRENT" if self.directory is not None else None
+        return current.read_text("utf-8").strip() if current is not None and current.is_file() else ""
+
+    def index(self) -> Index:
+        """The live index: loaded on first use (built from seeds/ and the uploads if missing), reloaded when
+        its generation changes on disk."""
+        from rag.api import get_index
+        from rag.index import build_index
+
+        if self.directory is None:
+            return self._given  # type: ignore[return-value]
+        with self._load_lock:
+            if self._pinned is not None and self._pinned[0] == self._live():
+                return self._pinned[1]
+            if not self._live():
+                docs = [default_docs_dir()] + ([self.data_dir] if self.data_dir.is_dir() else [])
+                log.info("no index at %s: building it from %s", self.directory, ", ".join(map(str, docs)))
+                build_index(docs, self.directory)
+            fresh = get_index(self.directory)
+            if self._pinned is not None:
+                old = self._pinned[1]._embedder
+                same_model = old is not None and old.name == fresh.manifest["model"]["name"]
+                if fresh._embedder is None and same_model:
+                    fresh._embedder = old  # keep the warm model
+                self._pinned = None
+            return fresh
+
+    def warm_up(self) -> None:
+        from rag.retrieve import retrieve_from
+
+        retrieve_from(self.index(), "预热", 1)  # loads the model and the keyword tokenizer
+
+    def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int = 5) -> Any:
+        from rag.answer import answer_from
+
+        return answer_from(self.index(), question, history=list(history or ()), k=_clamp(k))
+
+    def retrieve(self, question: str, k: int = 5) -> list[Any]:
+        from rag.retrieve import retrieve_from
+
+        return retrieve_from(self.index(), question, _clamp(k))
+
+    def sources_html(self, answer: Any) -> str:
+        """The sources panel; the scores come from the answer's passages, else from retrieving again."""
+        hits = list(answer.closest)
+        if answer.found and not hits:
+            try:
+                hits = self.retrieve(answer.resolved_question or answer.question)
+            except RagError:
+                hits = []
+        return R.sources_html(answer, self.index().articles, hits)
+
+    # documents ---------------------------------------------------------------------------------------------
+
+    def is_upload(self, source: str) -> bool:
+        return Path(source).parent.resolve() == self.data_dir.resolve()
+
+    def articles_html(self) -> str:
+        index = self.index()
+        counts: dict[str, int] = {}
+        for c in index.chunks:
+            counts[c.article_id] = counts.get(c.article_id, 0) + 1
+        uploaded = {a.id for a in index.articles.values() if self.is_upload(a.source)}
+        return R.articles_html(index.articles, counts, uploaded)
+
+    def choices(self) -> list[tuple[str, str]]:
+        articles = sorted(self.index().articles.values(), key=lambda a: a.id)
+        return [(f"{R.one_line(a.title, 40)}（{a.id}）", a.id) for a in articles]
+
+    def _accept(self, path: Path, taken: set[str], index: Index) -> tuple[Any, str]:
+        """Check one uploaded file and read it as an article with the id it will keep (its safe file stem)."""
+        name = R.safe_filename(path.name)
+        suffix = Path(name).suffix
+        if suffix not in UPLOAD_SUFFIXES:
+            raise DocumentError(f"不支持的文件类型，只接受 {'、'.join(UPLOAD_SUFFIXES)}")
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            raise DocumentError(f"文件太大（{size / 1e6:.1f} MB），上限是 {MAX_UPLOAD_BYTES // 2**20} MB")
+        stem = Path(name).stem
+        while stem in taken or (stem in index.articles and not self.is_upload(index.articles[stem].source)):
+            stem += "_u"  # never replace a built-in article by uploading a file of the same name
+        try:
+            article = _read_upload(path, stem)
+        except DocumentError as exc:
+            raise DocumentError(f"无法读取（{str(exc).split(': ', 1)[-1]}）") from exc
+        return replace(article, source=str((self.data_dir / f"{stem}{suffix}").resolve())), stem
+
+    def add_files(self, paths: Sequence[str | Path], progress: Progress) -> list[str]:
+        """Index the accepted files, then keep them in the uploads folder; one message per file."""
+        from rag.index import update_index
+
+        index = self.index()
+        if self.directory is None:
+            return ["这个索引只在内存中，不能加入文档。"]
+        messages: list[str] = []
+        accepted: list[tuple[Path, Any]] = []
+        by_hash = {a.content_hash: a for a in index.articles.values()}
+        for i, raw in enumerate(paths):
+            path = Path(raw)
+            progress(0.1 * i / max(1, len(paths)), "读取文件")
+            try:
+                article, stem = self._accept(path, {a.id for _, a in accepted}, index)
+            except (DocumentError, OSError) as exc:
+                messages.append(f"{path.name}：{exc}")
+                continue
+            same = by_hash.get(article.content_hash)
+            if same is not None and same.id != stem:
+                messages.append(f"{path.name}：内容与已有文章《{same.title}》相同，已跳过")
+                continue
+            by_hash[article.content_hash] = article
+            accepted.append((path, article))
+            verb = "已更新" if stem in index.articles else "已加入"
+            messages.append(f"{path.name}：{verb}《{article.title}》（编号 {stem}）")
+        if not accepted:
+            return messages
+
+        def stage(fraction: float, message: str) -> None:
+            label = next((v for k, v in _STAGES.items() if message.startswith(k)), "建立索引")
+            progress(0.1 + 0.9 * fraction, label)
+
+        with self._write_lock:
+            add = [a for _, a in accepted]
+            report = update_index(self.directory, add=add, embedder=index.embedder, progress=stage)
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            for path, article in accepted:
+                old = index.articles.get(article.id)
+                if old is not None and old.source != article.source and self.is_upload(old.source):
+                    Path(old.source).unlink(missing_ok=True)  # replaced by a file with another suffix
+                shutil.copyfile(path, article.source)
+        messages.append(f"索引现有 {report.articles} 篇文章、{report.chunks} 个段落块。")
+        return messages
+
+    def remove(self, article_id: str) -> str:
+        from rag.index import update_index
+
+        index = self.index()
+        if self.directory is None:
+            return "这个索引只在内存中，不能移除文档。"
+        article = index.articles.get(article_id or "")
+        if article is None:
+            return "请先选择要移除的文章。"
+        with self._write_lock:
+            report = update_index(self.directory, remove=[article.id], embedder=index.embedder)
+            if self.is_upload(article.source):
+                Path(article.source).unlink(missing_ok=True)
+        return f"已移除《{article.title}》。索引现有 {report.articles} 篇文章、{report.chunks} 个段落块。"
+
+
+def _read_upload(path: Path, article_id: str) -> Any:
+    from rag.ingest import read_article
+
+    return read_article(path, article_id=article_id, max_bytes=MAX_UPLOAD_BYTES)
+
+
+def _clamp(k: Any) -> int:
+    try:
+        return max(1, min(MAX_K, int(k)))
+    except (TypeError, ValueError):
+        return 5

@@ -1,0 +1,226 @@
+"""The chat UI (Gradio): ``python ui.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--data DIR]``.
+
+``build_app(index=None)`` returns a ``gr.Blocks``. Building it is cheap (the index and the model load on first
+use). It can be launched, rendered inside another ``gr.Blocks`` (``build_app().render()``) or mounted on
+FastAPI (``gr.mount_gradio_app(app, build_app(), path="/qa")``, see examples/fastapi_mount.py). Named API
+endpoints: ``/ask`` (answer and citations as JSON) and ``/retrieve`` (hits as JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag import ui_render as R
+from rag.errors import BadQuestionError, RagError
+from rag.index import Index
+from rag.ui_backend import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, Backend
+
+__all__ = ["EXAMPLES", "MAX_UPLOAD_BYTES", "Backend", "build_app", "main"]
+
+log = logging.getLogger("rag.ui")
+
+EXAMPLES = [  # both scripts, all answerable from seeds/
+    "皋蘭縣九合鎮的建筑垃圾項目總投資多少？",
+    "包头市政务服务指标在营商环境评估中取得了多少分？",
+    "蘭州市開展的是什麼活動？",
+    "宝鸡市委书记是谁？",
+]
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, BadQuestionError) and "empty" in str(exc):
+        return "问题是空的，请输入一个问题。"
+    return str(exc)
+
+
+def _status(messages: Sequence[str]) -> str:
+    return "\n".join(f"- {R.md_escape(m)}" for m in messages)
+
+
+def _reply(history: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    return [*history, {"role": "assistant", "content": text}]
+
+
+# the app ------------------------------------------------------------------------------------------------
+
+
+def build_app(index: Index | Path | str | None = None, *, data_dir: Path | str | None = None) -> gr.Blocks:
+    """The chat UI. ``index``: an Index, an index directory, or None (the default index, built from seeds/
+    on first use); ``data_dir``: where uploads are kept (default data/uploads). Nothing loads until used."""
+    backend = Backend(index, data_dir)
+
+    def respond(message: str, history: list[dict[str, Any]]) -> Any:
+        question = (message or "").strip()
+        if not question:
+            gr.Warning("请输入问题。")
+            yield message, history, gr.skip()
+            return
+        turns = R.history_pairs(history)
+        history = [*history, {"role": "user", "content": R.md_escape(question)}]
+        yield "", history, '<div class="rag-empty">正在查找答案…</div>'
+        try:
+            answer = backend.ask(question, turns)
+        except RagError as exc:
+            yield "", _reply(history, R.error_markdown(_message(exc))), R.SOURCES_PLACEHOLDER
+            return
+        except Exception:
+            log.exception("answering %r failed", question)
+            yield "", _reply(history, R.error_markdown("内部错误，详情见服务器日志。")), R.SOURCES_PLACEHOLDER
+            return
+        yield "", _reply(history, R.answer_markdown(answer)), backend.sources_html(answer)
+
+    def ask(question: str, k: int = 5) -> dict:
+        """Answer a question from the indexed articles: the short answer, the supporting sentence, numbered
+        citations (article, paragraph, character offsets) and, when nothing is found, the closest passages."""
+        try:
+            return backend.ask(question, None, k).to_dict()
+        except RagError as exc:
+            raise gr.Error(_message(exc)) from exc
+
+    def retrieve(question: str, k: int = 5) -> dict:
+        """The k passages that best match the question, best first, with their dense and keyword scores."""
+        try:
+            return {"question": question, "hits": [h.to_dict() for h in backend.retrieve(question, k)]}
+        except RagError as exc:
+            raise gr.Error(_message(exc)) from exc
+
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        if not files:
+            return "请先选择文件。", gr.skip(), gr.skip(), gr.skip()
+        try:
+            messages = backend.add_files(files, lambda f, d: progress(f, desc=d))
+        except RagError as exc:
+            messages = [f"索引没有更新：{_message(exc)}"]
+        choices = gr.update(choices=backend.choices(), value=None)
+        return _status(messages), backend.articles_html(), choices, None
+
+    def remove(article_id: str | None) -> tuple:
+        try:
+            message = backend.remove(article_id or "")
+        except RagError as exc:
+            message = f"索引没有更新：{_message(exc)}"
+        return _status([message]), backend.articles_html(), gr.update(choices=backend.choices(), value=None)
+
+    def refresh() -> tuple:
+        try:
+            return backend.articles_html(), gr.update(choices=backend.choices())
+        except RagError as exc:
+            return f'<div class="rag-empty">{html.escape(_message(exc))}</div>', gr.update(choices=[])
+
+    with gr.Blocks(title="新闻问答", analytics_enabled=False) as demo:
+        gr.Markdown("## 新闻问答助手\n根据已收录的新闻文章回答问题，答案附原文引用；繁体、简体都可以问。")
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=360):
+                        chatbot = gr.Chatbot(
+                            label="对话", height=520, latex_delimiters=[], buttons=["copy"],
+                            feedback_options=None, placeholder="繁体、简体都可以问，也可以接着上一问追问。",
+                            elem_id="rag-chat",
+                        )
+                        with gr.Row():
+                            box = gr.Textbox(
+                                label="问题", placeholder="输入问题，按回车发送", show_label=False, scale=5,
+                                max_lines=4, elem_id="rag-question",
+                            )
+                            send = gr.Button("发送", variant="primary", scale=1, min_width=80,
+                                             elem_id="rag-send")
+                        gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="示例问题（繁体 / 简体）")
+                        clear = gr.Button("清空对话", size="sm", elem_id="rag-clear")
+                    with gr.Column(scale=2, min_width=300):
+                        sources = gr.HTML(
+                            R.SOURCES_PLACEHOLDER, label="来源", css_template=R.SOURCES_CSS, js_on_load=None,
+                            max_height=680, elem_id="rag-sources",
+                        )
+            with gr.Tab("文档", id="docs"):
+                limit = MAX_UPLOAD_BYTES // 2**20
+                gr.Markdown(f"上传 .txt / .md / .html 文章（每个不超过 {limit} MB），加入索引后即可提问。")
+                files = gr.File(
+                    label="选择文件", file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
+                    type="filepath", height=140, elem_id="rag-files",
+                )
+                add = gr.Button("加入索引", variant="primary", elem_id="rag-add")
+                status = gr.Markdown(elem_id="rag-status")
+                with gr.Row():
+                    picked = gr.Dropdown(label="要移除的文章", choices=[], scale=4, elem_id="rag-pick")
+                    drop = gr.Button("移除", variant="stop", scale=1, elem_id="rag-remove")
+                listing = gr.HTML(
+                    label="已索引的文章", css_template=R.SOURCES_CSS, js_on_load=None, elem_id="rag-articles"
+                )
+
+        chat_io: dict[str, Any] = {"inputs": [box, chatbot], "outputs": [box, chatbot, sources]}
+        box.submit(respond, **chat_io, api_name="chat")
+        send.click(respond, **chat_io, api_visibility="private")
+        clear.click(
+            lambda: ([], "", R.SOURCES_PLACEHOLDER), outputs=[chatbot, box, sources], queue=False,
+            api_visibility="private",
+        )
+        chatbot.clear(lambda: R.SOURCES_PLACEHOLDER, outputs=[sources], queue=False, api_visibility="private")
+        add.click(upload, inputs=[files], outputs=[status, listing, picked, files], api_visibility="private")
+        drop.click(remove, inputs=[picked], outputs=[status, listing, picked], api_visibility="private")
+        demo.load(refresh, outputs=[listing, picked], api_visibility="private")
+        gr.api(ask, api_name="ask")
+        gr.api(retrieve, api_name="retrieve")
+    return demo
+
+
+# command line -------------------------------------------------------------------------------------------
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Serve the news question-answering chat UI.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--index", type=Path, default=None, help="index directory (default: $RAG_INDEX or index/)")
+    p.add_argument("--data", type=Path, default=None, help="uploads folder (default: data/uploads)")
+    p.add_argument("--share", action="store_true", help="open a public Gradio share link (off by default)")
+    p.add_argument("--auth", default=None, metavar="USER:PASS", help="require this login")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("rag").setLevel(logging.INFO)
+    user, sep, password = (args.auth or "").partition(":")
+    if args.auth and not (sep and user and password):
+        print("error: --auth expects USER:PASS", file=sys.stderr)
+        return 2
+    backend = Backend(args.index, args.data)
+    started = time.monotonic()
+    log.info("loading the index and the model ...")
+    try:
+        backend.warm_up()  # the app below finds the same index (and warm model) through rag.api.get_index
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    log.info("ready in %.1f s: %r", time.monotonic() - started, backend.index())
+    demo = build_app(args.index, data_dir=args.data)
+    _, _, share_url = demo.launch(
+        server_name=args.host, server_port=args.port, share=args.share,
+        auth=(user, password) if args.auth else None, max_file_size=MAX_UPLOAD_BYTES, allowed_paths=[],
+        prevent_thread_lock=True, quiet=True, footer_links=["api"], show_error=False,
+    )
+    log.info("serving at http://%s:%s", args.host, demo.server_port)
+    if share_url:
+        log.info("public share link: %s", share_url)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
