@@ -6,8 +6,9 @@ Every paragraph of the file is one article of a pooled index (``rag.evaluate.poo
 
 Reported (fractions 0..1):
     recall@5        the gold paragraph is among the 5 passages read
-    sentence_hit    the first citation is a sentence of the gold paragraph that covers a gold answer (by offsets);
-                    0 when the question is refused. ``_raw``: the same before the no-answer threshold
+    sentence_hit    the first citation is a sentence of the gold paragraph that covers a gold answer (by
+                    offsets); 0 when the question is refused. ``_raw``: the same, before the
+                    no-answer threshold
     em, f1          CMRC 2018 style (``rag.metrics``) on the short answer; 0 when refused. ``_raw``: before it
     refused         answerable questions refused (``found == False``)
     latency         ms of ``answer_from`` per question with the passages and question vector given
@@ -38,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.answer import (  # noqa: E402
     DEFAULT_PARAMS,
+    SENTENCE_FEATURES,
     AnswerParams,
     answer_from,
     confidence_features,
@@ -63,14 +65,18 @@ def data_path(name: str | Path) -> Path:
     return path
 
 
-def load(name: str | Path, corpus: str | Path | None = None, limit: int | None = None) -> tuple[Any, list, np.ndarray]:
+def load(
+    name: str | Path, corpus: str | Path | None = None, limit: int | None = None
+) -> tuple[Any, list, np.ndarray]:
     """(pooled index of ``corpus`` (default: the same file), questions of ``name``, their vectors)."""
     from rag.embed import load_embedder
 
     embedder = load_embedder(None)
-    index = pooled_index(data_path(corpus or name), embedder)
+    own = pooled_index(data_path(name), embedder)
+    index = pooled_index(data_path(corpus), embedder) if corpus else own
     questions = list(load_squad(data_path(name)).questions)
-    vectors = question_vectors(index, [q.question for q in questions])  # all of them: one cache file
+    # all of them, cached beside the questions' own pool: one embedding whatever the corpus asked
+    vectors = question_vectors(own, [q.question for q in questions])
     if limit:
         step = max(1, len(questions) // limit)  # spread over the file: paragraphs come in topic blocks
         questions, vectors = questions[::step][:limit], vectors[::step][:limit]
@@ -81,7 +87,10 @@ def sentence_covers(article_id: str, start: int, end: int, q: SquadQuestion) -> 
     """Whether ``[start, end)`` of article ``article_id`` covers a gold answer of ``q`` (by offsets)."""
     if article_id != q.paragraph_id:
         return False
-    return any(a.answer_start >= 0 and start <= a.answer_start and a.answer_start + len(a.text) <= end for a in q.answers)
+    return any(
+        a.answer_start >= 0 and start <= a.answer_start and a.answer_start + len(a.text) <= end
+        for a in q.answers
+    )
 
 
 def _golds(q: SquadQuestion) -> list[str]:
@@ -91,7 +100,9 @@ def _golds(q: SquadQuestion) -> list[str]:
 # ------------------------------------------------------------------------------------------------- evaluation
 
 
-def evaluate(index: Any, questions: list, vectors: np.ndarray, params: AnswerParams, k: int = 5) -> dict[str, Any]:
+def evaluate(
+    index: Any, questions: list, vectors: np.ndarray, params: AnswerParams, k: int = 5
+) -> dict[str, Any]:
     raw_params = replace(params, threshold=0.0)  # everything answered; the real threshold applied below
     rows = []
     times = []
@@ -131,8 +142,12 @@ def evaluate(index: Any, questions: list, vectors: np.ndarray, params: AnswerPar
         "latency_ms_p50": round(percentile(times, 50), 2),
         "latency_ms_p95": round(percentile(times, 95), 2),
         "by_kind": {
-            kind: {"n": len(v), "sentence_hit": round(float(np.mean([x[0] for x in v])), 3),
-                   "em": round(float(np.mean([x[1] for x in v])), 3), "f1": round(float(np.mean([x[2] for x in v])), 3)}
+            kind: {
+                "n": len(v),
+                "sentence_hit": round(float(np.mean([x[0] for x in v])), 3),
+                "em": round(float(np.mean([x[1] for x in v])), 3),
+                "f1": round(float(np.mean([x[2] for x in v])), 3),
+            }
             for kind, v in sorted(by_kind.items(), key=lambda kv: -len(kv[1]))
         },
     }
@@ -145,7 +160,7 @@ def evaluate(index: Any, questions: list, vectors: np.ndarray, params: AnswerPar
 class Prepared:
     """Features of every question, padded: R sentences read, C candidates each."""
 
-    sentence: np.ndarray  # (Q, R, 5) SENTENCE_FEATURES; padded rows are -inf in column 0
+    sentence: np.ndarray  # (Q, R, F) SENTENCE_FEATURES
     valid: np.ndarray  # (Q, R) bool
     covers: np.ndarray  # (Q, R) the sentence covers a gold answer
     span: np.ndarray  # (Q, R, C, 6) SPAN_FEATURES
@@ -175,9 +190,14 @@ def prepare(index: Any, questions: list, vectors: np.ndarray, read: int = 8, k: 
     n_q = len(per_q)
     n_c = max((len(sp) for sents in per_q for _, _, sp, _ in sents), default=1) or 1
     p = Prepared(
-        np.full((n_q, read, 5), 0.0), np.zeros((n_q, read), bool), np.zeros((n_q, read), bool),
-        np.zeros((n_q, read, n_c, 6)), np.zeros((n_q, read, n_c), bool), np.zeros((n_q, read, n_c)),
-        np.zeros((n_q, read, n_c)), np.zeros((n_q, read, 4)),
+        np.full((n_q, read, len(SENTENCE_FEATURES)), 0.0),
+        np.zeros((n_q, read), bool),
+        np.zeros((n_q, read), bool),
+        np.zeros((n_q, read, n_c, 6)),
+        np.zeros((n_q, read, n_c), bool),
+        np.zeros((n_q, read, n_c)),
+        np.zeros((n_q, read, n_c)),
+        np.zeros((n_q, read, 4)),
     )
     for i, sents in enumerate(per_q):
         for j, (features, covers, spans, conf) in enumerate(sents):
@@ -196,7 +216,7 @@ def prepare(index: Any, questions: list, vectors: np.ndarray, read: int = 8, k: 
 def choose(p: Prepared, params: AnswerParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(chosen sentence, chosen candidate, best span score of every sentence) per question, as answer_from
     would pick them from the prepared sentences."""
-    n_q, n_r = p.valid.shape
+    n_q = p.valid.shape[0]
     s_score = np.where(p.valid, p.sentence @ np.asarray(params.sentence_weights), -np.inf)
     c_score = np.where(p.span_valid, p.span @ np.asarray(params.span_weights), -np.inf)
     best_c = c_score.argmax(axis=2)
@@ -225,18 +245,20 @@ def _score(m: dict[str, float]) -> float:
     return m["f1"] + 0.5 * m["em"] + 0.5 * m["sentence_hit"]
 
 
-def tune(p: Prepared, start: AnswerParams, rounds: int = 3) -> AnswerParams:
+def tune(p: Prepared, start: AnswerParams, rounds: int = 8) -> AnswerParams:
     """Coordinate ascent over the sentence and span weights, w_span and the number of sentences read."""
     best = start
     best_value = _score(objective(p, best))
     print(f"start {objective(p, best)}", file=sys.stderr)
-    factors = (0.0, 0.5, 0.75, 0.9, 1.1, 1.33, 2.0)
+    factors = (0.0, 0.5, 0.75, 0.9, 0.95, 1.05, 1.1, 1.33, 2.0)
     for r in range(rounds):
         improved = False
         for field_name in ("sentence_weights", "span_weights"):
             weights = list(getattr(best, field_name))
             for i in range(len(weights)):
-                values = [weights[i] * f for f in factors] + ([0.25, -0.25] if weights[i] == 0 else [])
+                values = [weights[i] * f for f in factors] + (
+                    [0.1, 0.25, 0.5, 1.0, -0.25] if weights[i] == 0 else []
+                )
                 for value_i in values:
                     w = list(weights)
                     w[i] = round(value_i, 4)
@@ -262,24 +284,66 @@ def tune(p: Prepared, start: AnswerParams, rounds: int = 3) -> AnswerParams:
     return best
 
 
+def fit_sentence_weights(p: Prepared, l2: float = 1e-3) -> tuple[float, ...]:
+    """Sentence weights from a listwise softmax ranker: per question, a softmax over its sentences, fitted to
+    put the probability on the sentences that cover a gold answer (convex; L-BFGS)."""
+    from scipy.optimize import minimize
+
+    usable = (p.covers & p.valid).any(axis=1)
+    x, valid, covers = p.sentence[usable], p.valid[usable], p.covers[usable] & p.valid[usable]
+    scale = x[valid].std(axis=0) + 1e-9
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = np.where(valid, (x / scale) @ w, -np.inf)
+        z -= z.max(axis=1, keepdims=True)
+        e = np.where(valid, np.exp(z), 0.0)
+        prob = e / e.sum(axis=1, keepdims=True)
+        good = np.where(covers, prob, 0.0).sum(axis=1)
+        value = -np.log(good + 1e-12).mean() + l2 * float(w @ w)
+        target = np.where(covers, prob, 0.0) / (good[:, None] + 1e-12)  # d(-log good)/dz = prob - target
+        grad_z = prob - target
+        grad = (
+            np.einsum("qr,qrf->f", grad_z, np.where(valid[..., None], x / scale, 0.0)) / len(x) + 2 * l2 * w
+        )
+        return value, grad
+
+    result = minimize(loss, np.zeros(x.shape[2]), jac=True, method="L-BFGS-B")
+    weights = result.x / scale
+    return tuple(round(float(w), 4) for w in weights)
+
+
 def _params_code(params: AnswerParams) -> str:
     d = asdict(params)
     return ", ".join(f"{k}={d[k]}" for k in ("sentences", "sentence_weights", "span_weights", "w_span"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data", nargs="?", default="cmrc2018_dev.json")
     parser.add_argument("--limit", type=int, help="questions (spread over the file)")
     parser.add_argument("--tune", action="store_true", help="fit sentence/span weights on this file")
+    parser.add_argument(
+        "--prepared", help="with --tune: .npz file caching the features (reused when present)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     index, questions, vectors = load(args.data, limit=args.limit)
     if args.tune:
         t = time.time()
-        p = prepare(index, questions, vectors)
+        if args.prepared and Path(args.prepared).is_file():
+            with np.load(args.prepared, allow_pickle=False) as z:
+                p = Prepared(**{k: z[k] for k in Prepared.__dataclass_fields__})
+        else:
+            p = prepare(index, questions, vectors)
+            if args.prepared:
+                np.savez_compressed(args.prepared, **asdict(p))
         print(f"prepared {len(questions)} questions in {time.time() - t:.0f} s", file=sys.stderr)
-        best = tune(p, DEFAULT_PARAMS)
+        ranked = replace(DEFAULT_PARAMS, sentence_weights=fit_sentence_weights(p))
+        print(f"softmax ranker: {ranked.sentence_weights} {objective(p, ranked)}", file=sys.stderr)
+        start = max((DEFAULT_PARAMS, ranked), key=lambda params: _score(objective(p, params)))
+        best = tune(p, start)
         print(_params_code(best))
         print(json.dumps(objective(p, best)))
         return 0

@@ -8,21 +8,22 @@ CMRC 2018 dev with ``benchmarks/answers.py`` and ``benchmarks/calibrate_no_answe
 2. **Passages**: the question (Simplified) is embedded once; the same vector drives retrieval
    (:func:`rag.retrieve.retrieve_from`) and sentence scoring.
 3. **Sentences** of the top passages are scored by meaning (cosine between the question vector and the
-   sentence's precomputed vector), by IDF-weighted keyword coverage (the question's jieba terms found in the
-   sentence; in the sentence's passage with its title), by the passage's rank and by whether the sentence holds
-   something of the kind asked for (a number for 多少, a date for 何时 ...). Sentences with mojibake are quoted
-   only up to the damaged clause, or not at all.
+   sentence's precomputed vector), by IDF-weighted keyword coverage (the question's jieba terms found in
+   the sentence; in the sentence's passage with its title), by the passage's rank and by whether the
+   sentence holds something of the kind asked for (a number for 多少, a date for 何时 ...). Sentences
+   with mojibake are quoted only up to the damaged clause, or not at all.
 4. **Short answer**: in the best few sentences, candidate spans (numbers with units, dates, people, places,
-   organisations, quoted names, noun phrases, and the slot framed by the question's own neighbouring words) are
-   scored by type fit, by sitting where the question's phrase sits (``是由[?]开发`` ~ ``是由光荣开发``), by
-   closeness to the matched keywords, minus overlap with the question's own words and excess length.
+   organisations, quoted names, noun phrases, and the slot framed by the question's own neighbouring words)
+   are scored by type fit, by sitting where the question's phrase sits (``是由[?]开发`` ~
+   ``是由光荣开发``), by closeness to the matched keywords, minus overlap with the question's own words and
+   excess length.
 5. **Agreement**: sentences that carry the same answer are cited together; a different answer of the right
    kind from a comparably good sentence is shown as an alternative, with its own sources.
 6. **No answer**: a logistic confidence from the best sentence's evidence; below the calibrated threshold the
    answer is refused (``found=False``) and the closest passages are offered instead.
 
-The answer and sentence are written in the asker's script (OpenCC); citations quote the original characters with
-offsets into ``Article.text`` (``article.text[c.start:c.end] == c.quote``).
+The answer and sentence are written in the asker's script (OpenCC); citations quote the original characters
+with offsets into ``Article.text`` (``article.text[c.start:c.end] == c.quote``).
 """
 
 from __future__ import annotations
@@ -66,21 +67,25 @@ __all__ = [
 ]
 
 
-SENTENCE_FEATURES = ("dense", "keyword", "context", "rank", "type")
+SENTENCE_FEATURES = ("dense", "keyword", "context", "rank", "type", "focus", "bigram", "frame")
 SPAN_FEATURES = ("fit", "left", "right", "near", "overlap", "too_long")
 CONFIDENCE_FEATURES = ("dense", "keyword", "context", "missing", "span")
 
 
 @dataclass(frozen=True)
 class AnswerParams:
-    """Weights and thresholds of the answer stage (see the module doc). Each weight tuple pairs with the feature
-    names above:
+    """Weights and thresholds of the answer stage (see the module doc). Each weight tuple pairs with the
+    feature names above:
 
     sentence   dense    cosine(question vector, sentence vector)
                keyword  IDF-weighted share of the question's terms found in the sentence (sub-words: partly)
                context  the same share in the sentence's passage with its title
                rank     1 / rank of the passage
                type     the sentence holds a number / date / name of the kind asked for (regexes only)
+               focus    like keyword, over the terms that the article's title does not have (inside an article
+                        the title's words are everywhere; the others pick the sentence)
+               bigram   share of the question's character bigrams (outside the title) found in the sentence
+               frame    the question's neighbour words around its question phrase occur in the sentence
     span       fit      the candidate's kind fits the question's (0..1, units included)
                left     a word that precedes the question phrase ends right before the candidate
                right    a word that follows the question phrase starts right after it
@@ -93,20 +98,20 @@ class AnswerParams:
     """
 
     sentences: int = 4  # best sentences read closely for a short answer
-    sentence_weights: tuple[float, ...] = (4.0, 2.0, 1.0, 0.3, 0.5)
-    span_weights: tuple[float, ...] = (1.0, 0.8, 0.6, 0.6, -1.5, -0.5)
-    w_span: float = 0.5  # final sentence score = sentence score + w_span * its best span's score
+    sentence_weights: tuple[float, ...] = (4.4, 0.0, 1.8, 0.6351, 0.1856, 0.55, 0.665, 0.1663)
+    span_weights: tuple[float, ...] = (1.33, 1.6, 0.6464, 0.2228, -0.7425, 0.0415)
+    w_span: float = 0.2778  # final sentence score = sentence score + w_span * its best span's score
     confidence_bias: float = -14.0
     confidence_weights: tuple[float, ...] = (12.0, 3.0, 3.0, -2.0, 0.5)
     threshold: float = 0.5  # confidence below this: no answer
-    agree_margin: float = 0.25  # alternatives: final score within this of the best
+    agree_margin: float = 1.0  # alternatives: final score within this of the best
     max_citations: int = 3
     closest: int = 3  # passages offered when there is no answer
 
 
 DEFAULT_PARAMS = AnswerParams()
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # per-index caches (static for a loaded index: chunk positions, sentence views, document frequencies)
 
 
@@ -215,7 +220,7 @@ def _context_text(index: Index, cache: _IndexCache, position: int) -> str:
     return text
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # question terms
 
 
@@ -264,7 +269,7 @@ def _coverage(terms: list[_Term], text: str) -> float:
     return sum(t.weight * _match(t, text) for t in terms) / total
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # sentences and spans
 
 
@@ -310,6 +315,7 @@ def _collect_sentences(
     seen: set[tuple[str, int, int]] = set()
     weights = np.asarray(params.sentence_weights, dtype=np.float64)
     unseen = math.log(2.0 * max(len(index.keyword), 1) + 2.0)  # IDF of a word no document has
+    question_bigrams = _bigrams(info.text[: max(info.wh_start, 0)] + " " + info.text[max(info.wh_end, 0) :])
     for rank, hit in enumerate(hits, start=1):
         position = cache.position.get(hit.chunk.id)
         if position is None:
@@ -320,8 +326,13 @@ def _collect_sentences(
         context = _coverage(terms, passage)
         missing = max((t.weight * (1.0 - _match(t, passage)) for t in terms), default=0.0) / unseen
         article = index.articles[hit.chunk.article_id]
+        title = to_simplified(f"{article.title} {article.subtitle}")
+        focus_terms = [t for t in terms if t.text not in title] or terms
+        focus_bigrams = {b for b in question_bigrams if b not in title} or question_bigrams
         # headings have no sentence vector: the passage's (embedded with its title) stands in for theirs
-        rows: list[tuple[int | None, _SentenceView | None]] = [(None, v) for v in _heading_views(article, cache)]
+        rows: list[tuple[int | None, _SentenceView | None]] = [
+            (None, v) for v in _heading_views(article, cache)
+        ]
         rows += list(enumerate(views))
         for j, sv in rows:
             if sv is None:
@@ -335,12 +346,39 @@ def _collect_sentences(
             else:
                 dense = hit.dense_score
             text = sv.view.simplified
-            features = np.array([dense, _coverage(terms, text), context, 1.0 / rank, quick_fit(text, info)])
+            bigram = sum(b in text for b in focus_bigrams) / len(focus_bigrams) if focus_bigrams else 0.0
+            found = anchors(text, info)
+            frame = max((w for _, w in found.lefts), default=0.0) + max(
+                (w for _, w in found.rights), default=0.0
+            )
+            features = np.array(
+                [
+                    dense,
+                    _coverage(terms, text),
+                    context,
+                    1.0 / rank,
+                    quick_fit(text, info),
+                    _coverage(focus_terms, text),
+                    bigram,
+                    frame,
+                ]
+            )
             sentence = _Sentence(hit, position, sv.start, sv.end, sv.view, features, min(missing, 1.0))
             sentence.score = float(features @ weights)
             out.append(sentence)
     out.sort(key=lambda s: -s.score)
     return out
+
+
+_WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {
+        text[i : i + 2]
+        for i in range(len(text) - 1)
+        if _WORD_CHAR.match(text[i]) and _WORD_CHAR.match(text[i + 1])
+    }
 
 
 def _find_all(text: str, needle: str) -> list[int]:
@@ -368,7 +406,9 @@ def _overlap(candidate: str, question: str) -> float:
     return same / total
 
 
-def _span_features(s: _Sentence, info: QuestionInfo, terms: list[_Term]) -> list[tuple[Candidate, np.ndarray]]:
+def _span_features(
+    s: _Sentence, info: QuestionInfo, terms: list[_Term]
+) -> list[tuple[Candidate, np.ndarray]]:
     """Candidate short answers of sentence ``s`` with their SPAN_FEATURES."""
     text = s.text
     found = anchors(text, info)
@@ -379,10 +419,14 @@ def _span_features(s: _Sentence, info: QuestionInfo, terms: list[_Term]) -> list
         question = info.text[: info.wh_start] + info.text[info.wh_end :]
     else:
         question = info.text
-    places: list[tuple[int, float, int, int]] = []  # (term, weight, start, end) of question terms in the sentence
+    places: list[
+        tuple[int, float, int, int]
+    ] = []  # (term, weight, start, end) of question terms in the sentence
     for i, t in enumerate(terms):
         for word in (t.text, *t.parts):
-            places.extend((i, t.weight * len(word) / len(t.text), p, p + len(word)) for p in _find_all(text, word))
+            places.extend(
+                (i, t.weight * len(word) / len(t.text), p, p + len(word)) for p in _find_all(text, word)
+            )
     total = sum(t.weight for t in terms) or 1.0
     out = []
     for c in spans:
@@ -428,10 +472,10 @@ def _confidence(s: _Sentence, params: AnswerParams) -> float:
     return _sigmoid(params.confidence_bias + float(confidence_features(s) @ weights))
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # assembling the Answer
 
-_NORMALIZE = re.compile(r"[\s，,。.！!？?；;：:、\"'“”‘’「」『』《》（）()\[\]【】…—\-~～·]")
+_NORMALIZE = re.compile(r"[\s，,。！!？?；;：:、\"'“”‘’「」『』《》（）()\[\]【】…—～·]")
 
 
 def normalize_answer(text: str) -> str:
@@ -521,12 +565,19 @@ def _build(
     resolved = write(resolution.question) if resolution.changed else ""
     closest = tuple(hits[: params.closest])
     if not ranked:
-        return Answer(question, False, closest=closest, resolved_question=resolved, script=script, notice=notice)
+        return Answer(
+            question, False, closest=closest, resolved_question=resolved, script=script, notice=notice
+        )
     best = ranked[0]
     confidence = _confidence(best, params)
     if confidence < params.threshold:
         return Answer(
-            question, False, confidence=confidence, closest=closest, resolved_question=resolved, script=script,
+            question,
+            False,
+            confidence=confidence,
+            closest=closest,
+            resolved_question=resolved,
+            script=script,
             notice=notice,
         )
     short = _short_answer(best, info)
@@ -547,14 +598,21 @@ def _build(
             alt_key = normalize_answer(alt) if alt else ""
             if not alt_key or alt_key in taken or any(alt_key in k or k in alt_key for k in taken):
                 continue
-            if type_fit(info, s.candidate) < 0.8 or s.keyword < 0.8 * best.keyword:
-                continue
+            if s.hit.chunk.id == best.hit.chunk.id or type_fit(info, s.candidate) < 0.8:
+                continue  # another passage, with an answer of the kind asked for
+            if s.keyword < 0.9 * best.keyword or s.features[5] < 0.9 * best.features[5]:
+                continue  # ... about the same thing: as many of the question's words
+
             taken.add(alt_key)
             number = len(citations) + sum(len(a.citations) for a in alternatives) + 1
             alternatives.append(
                 Answer(
-                    question, True, answer=write(alt), sentence=write(index.articles[s.hit.chunk.article_id].text[s.start : s.end]),
-                    confidence=_confidence(s, params), citations=(_citation(index, s, number, alt_key),),
+                    question,
+                    True,
+                    answer=write(alt),
+                    sentence=write(index.articles[s.hit.chunk.article_id].text[s.start : s.end]),
+                    confidence=_confidence(s, params),
+                    citations=(_citation(index, s, number, alt_key),),
                     script=script,
                 )
             )
@@ -646,22 +704,42 @@ def answer_from(
     ``hits``: passages already retrieved for this question (evaluators); ``query_vector``: its embedding
     (``index.embedder.encode_query([query_text(resolved question)])[0]``); both are computed when missing."""
     params = params or DEFAULT_PARAMS
-    r = read_question(index, question, history=history, k=k, hits=hits, query_vector=query_vector, params=params)
+    r = read_question(
+        index, question, history=history, k=k, hits=hits, query_vector=query_vector, params=params
+    )
     if r.info is None:
         return Answer(r.question, False, script=r.script, notice=r.notice)
     return _build(index, r.question, r.resolution, r.script, r.read, r.info, r.hits, params, r.notice)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # text output
 
 _LABELS = {
-    "simplified": {"answer": "答案", "basis": "依据", "sources": "来源", "confidence": "置信度", "para": "第{}段",
-                   "none": "没有找到能回答这个问题的内容。", "closest": "最接近的段落", "alt": "另一说法",
-                   "resolved": "理解为", "heading": "标题"},
-    "traditional": {"answer": "答案", "basis": "依據", "sources": "來源", "confidence": "置信度", "para": "第{}段",
-                    "none": "沒有找到能回答這個問題的內容。", "closest": "最接近的段落", "alt": "另一說法",
-                    "resolved": "理解為", "heading": "標題"},
+    "simplified": {
+        "answer": "答案",
+        "basis": "依据",
+        "sources": "来源",
+        "confidence": "置信度",
+        "para": "第{}段",
+        "none": "没有找到能回答这个问题的内容。",
+        "closest": "最接近的段落",
+        "alt": "另一说法",
+        "resolved": "理解为",
+        "heading": "标题",
+    },
+    "traditional": {
+        "answer": "答案",
+        "basis": "依據",
+        "sources": "來源",
+        "confidence": "置信度",
+        "para": "第{}段",
+        "none": "沒有找到能回答這個問題的內容。",
+        "closest": "最接近的段落",
+        "alt": "另一說法",
+        "resolved": "理解為",
+        "heading": "標題",
+    },
 }
 
 

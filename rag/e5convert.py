@@ -293,7 +293,7 @@ def _bert_config(e5: E5Bin) -> dict[str, Any]:
         "max_position_embeddings": e5.max_positions,
         "type_vocab_size": e5.type_vocab_size,
         "initializer_range": 0.02,
-        "layer_norm_eps": e5.eps,
+        "layer_norm_eps": float(f"{e5.eps:.7g}"),  # 1e-12 (stored as float32)
         "pad_token_id": e5.pad,
         "bos_token_id": e5.bos,
         "eos_token_id": e5.eos,

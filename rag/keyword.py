@@ -442,7 +442,7 @@ class KeywordIndex:
         return [self._vocab[t] for t, ok in zip(wanted, present, strict=True) if ok]
 
     def document_frequency(self, term: str) -> int:
-        """How many documents hold ``term`` (a token as :meth:`KeywordTokenizer.tokenize` makes it); 0 if none."""
+        """How many documents hold ``term`` (a token as :meth:`KeywordTokenizer.tokenize` makes it)."""
         t = self._term_ids.get(term)
         return 0 if t is None else int(self._matrix.indptr[t + 1] - self._matrix.indptr[t])
 

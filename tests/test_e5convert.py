@@ -105,7 +105,7 @@ HANDWRITTEN: list[str] = [
 ]
 
 
-def _seed_lines(per_file: int = 6) -> list[str]:
+def _seed_lines(per_file: int = 4) -> list[str]:
     out: list[str] = []
     for path in sorted(SEEDS.glob("*.txt")):
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
@@ -113,7 +113,7 @@ def _seed_lines(per_file: int = 6) -> list[str]:
     return out
 
 
-def _cmrc(n_paragraphs: int = 8, n_questions: int = 150, max_chars: int = 350) -> list[str]:
+def _cmrc(n_paragraphs: int = 6, n_questions: int = 120, max_chars: int = 350) -> list[str]:
     """Some CMRC 2018 dev paragraphs (short enough for one 512-token window) and questions, if present."""
     path = SHARED_DATA / "cmrc2018_dev.json"
     if not path.is_file():
@@ -132,7 +132,7 @@ def _clauses(n: int) -> list[str]:
     """Short clauses cut from the seed articles: many distinct texts for little engine time."""
     out: list[str] = []
     for path in sorted(SEEDS.glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines()[6:]:
+        for line in path.read_text(encoding="utf-8").splitlines()[4:]:
             out += [c.strip() for c in re.split(r"[，,。；;：:！!？?]", line) if 4 <= len(c.strip()) <= 40]
     return out[:: max(1, len(out) // n)][:n]
 
@@ -268,6 +268,9 @@ def test_sentence_transformer_embedder_constructor_is_cheap(tmp_path: Path) -> N
     assert emb.name == str(tmp_path.resolve()) and emb._model is None
     with pytest.raises(ValueError):
         SentenceTransformerEmbedder("x", precision="fp8")  # type: ignore[arg-type]
+    missing = load_embedder(str(tmp_path / "gone"))  # a missing path is never looked up on the hub
+    with pytest.raises(ModelError, match="does not exist"):
+        missing.warm_up()
 
 
 @pytest.mark.slow  # imports sentence-transformers (seconds)
