@@ -39,7 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from rag.answer import (  # noqa: E402
     DEFAULT_PARAMS,
+    MIN_FIT,
     SENTENCE_FEATURES,
+    STRICT_KINDS,
     AnswerParams,
     answer_from,
     confidence_features,
@@ -168,11 +170,12 @@ class Prepared:
     em: np.ndarray  # (Q, R, C)
     f1: np.ndarray  # (Q, R, C)
     confidence: np.ndarray  # (Q, R, 4) CONFIDENCE_FEATURES without the span score
+    strict: np.ndarray  # (Q,) the question wants a number/date/person/place (rag.answer.STRICT_KINDS)
 
 
 def prepare(index: Any, questions: list, vectors: np.ndarray, read: int = 8, k: int = 5) -> Prepared:
     """Read every question once (``read`` sentences get candidate spans) and keep the features."""
-    per_q = []
+    per_q, strict = [], []
     for q, v in zip(questions, vectors, strict=True):
         golds = _golds(q)
         hits = retrieve_from(index, q.question, k, query_vector=v)
@@ -187,6 +190,7 @@ def prepare(index: Any, questions: list, vectors: np.ndarray, read: int = 8, k: 
             covers = sentence_covers(s.hit.chunk.article_id, s.start, s.end, q)
             sentences.append((s.features, covers, spans, confidence_features(s)[:4]))
         per_q.append(sentences)
+        strict.append(r.info is not None and r.info.kind in STRICT_KINDS)
     n_q = len(per_q)
     n_c = max((len(sp) for sents in per_q for _, _, sp, _ in sents), default=1) or 1
     p = Prepared(
@@ -198,6 +202,7 @@ def prepare(index: Any, questions: list, vectors: np.ndarray, read: int = 8, k: 
         np.zeros((n_q, read, n_c)),
         np.zeros((n_q, read, n_c)),
         np.zeros((n_q, read, 4)),
+        np.array(strict, dtype=bool),
     )
     for i, sents in enumerate(per_q):
         for j, (features, covers, spans, conf) in enumerate(sents):
@@ -218,7 +223,8 @@ def choose(p: Prepared, params: AnswerParams) -> tuple[np.ndarray, np.ndarray, n
     would pick them from the prepared sentences."""
     n_q = p.valid.shape[0]
     s_score = np.where(p.valid, p.sentence @ np.asarray(params.sentence_weights), -np.inf)
-    c_score = np.where(p.span_valid, p.span @ np.asarray(params.span_weights), -np.inf)
+    allowed = p.span_valid & ~(p.strict[:, None, None] & (p.span[..., 0] < MIN_FIT))
+    c_score = np.where(allowed, p.span @ np.asarray(params.span_weights), -np.inf)
     best_c = c_score.argmax(axis=2)
     best_span = np.take_along_axis(c_score, best_c[..., None], axis=2)[..., 0]
     best_span = np.where(np.isfinite(best_span), best_span, 0.0)
@@ -235,7 +241,7 @@ def objective(p: Prepared, params: AnswerParams) -> dict[str, float]:
     q = np.arange(len(chosen))
     any_valid = p.valid.any(axis=1)
     hit = p.covers[q, chosen] & any_valid
-    has_span = p.span_valid[q, chosen, cand]
+    has_span = p.span_valid[q, chosen, cand] & ~(p.strict & (p.span[q, chosen, cand, 0] < MIN_FIT))
     em = np.where(has_span, p.em[q, chosen, cand], 0.0)
     f1 = np.where(has_span, p.f1[q, chosen, cand], 0.0)
     return {"sentence_hit": float(hit.mean()), "em": float(em.mean()), "f1": float(f1.mean())}

@@ -12,8 +12,8 @@ Methods:
     rrf60         reciprocal-rank fusion (k = 60) of the top 100 of each of the two lists above
     tuned_hybrid  rag.retrieve with the default FusionParams, run through rag.evaluate (the shipped code path)
 
-Latency: ``retrieve_from(index, q, k=5)`` end to end, question embedding included, one question at a time, on the
-index of seeds/ (built into the cache on first use), over 50 questions x 3 repeats after one warm-up call.
+Latency: ``retrieve_from(index, q, k=5)`` end to end, question embedding included, one question at a
+time, on the index of seeds/ (built into the cache on first use), 50 questions x 3 repeats after a warm-up.
 """
 
 from __future__ import annotations
@@ -94,9 +94,13 @@ def seeds_latency(embedder: Any, n: int = 50, repeats: int = 3) -> dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", help="embedding model (default: the bundled e5-small)")
-    parser.add_argument("--out", type=Path, help="also write the JSON here (e.g. benchmarks/results/retrieval.json)")
+    parser.add_argument(
+        "--out", type=Path, help="also write the JSON here (e.g. benchmarks/results/retrieval.json)"
+    )
     parser.add_argument("--no-latency", action="store_true")
     args = parser.parse_args(argv)
 
@@ -115,10 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in DATASETS:
         f = load_features(name, embedder)
         path = data_file(name)
-        tuned = evaluate_index(pooled_index(path, embedder), load_squad(path), answers=False, latency_sample=0)
+        tuned = evaluate_index(
+            pooled_index(path, embedder), load_squad(path), answers=False, latency_sample=0
+        )
         out["datasets"][name] = {
             "file": path.name,
-            "paragraphs": int(len(f.starts)),
+            "paragraphs": len(f.starts),
             "split": "tuning" if name != "cmrc_trial" else "unseen",
             "bm25": summary(single_ranks(f, "bm25")),
             "dense": summary(single_ranks(f, "dense")),

@@ -1,11 +1,11 @@
 """Tune the retrieval fusion on CMRC 2018 dev + DRCD dev from cached features; check it on cmrc2018_trial.
 
 The expensive parts are computed once: the pooled indexes (chunk and sentence vectors, cached by
-``rag.evaluate.pooled_index``) and the question vectors (cached by ``rag.evaluate.question_vectors``). Everything
-else is a matrix over (questions x chunks) -- chunk cosine, best sentence cosine, BM25 -- so one setting of the
-fusion costs well under a second for all questions, evaluated exactly as ``rag.retrieve`` ranks (candidates =
-top-``depth`` dense union top-``depth`` BM25, per-question normalization over the candidates, a paragraph
-counts at the rank of its best chunk).
+``rag.evaluate.pooled_index``) and the question vectors (cached by ``rag.evaluate.question_vectors``).
+Everything else is a matrix over (questions x chunks) -- chunk cosine, best sentence cosine, BM25 -- so one
+setting of the fusion costs well under a second for all questions, evaluated exactly as ``rag.retrieve``
+ranks (candidates = top-``depth`` dense union top-``depth`` BM25, per-question normalization over the
+candidates, a paragraph counts at the rank of its best chunk).
 
     nice -n 5 .venv/bin/python benchmarks/tune_fusion.py            # grid, prints a JSON summary
     nice -n 5 .venv/bin/python benchmarks/tune_fusion.py --quick    # the default FusionParams only
@@ -38,7 +38,8 @@ def data_file(name: str) -> Path:
     path = DATA / DATASETS.get(name, name)
     if not path.is_file():
         raise RagError(
-            f"{path} is missing: the benchmarks read CMRC 2018 / DRCD from {DATA} (shared/data beside the repo)"
+            f"{path} is missing: the benchmarks read CMRC 2018 / DRCD from {DATA} "
+            "(shared/data beside the repo)"
         )
     return path
 
@@ -242,81 +243,7 @@ def weight_grid(step: float) -> list[tuple[float, float, float]]:
     return [(i / n, j / n, (n - i - j) / n) for i in range(n + 1) for j in range(n + 1 - i)]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="evaluate the default FusionParams and the baselines only"
-    )
-    parser.add_argument("--model", help="embedding model (default: the bundled e5-small)")
-    parser.add_argument("--step", type=float, default=0.05, help="weight grid step")
-    parser.add_argument("--out", type=Path, help="write the JSON summary here too")
-    args = parser.parse_args(argv)
-
-    from rag.embed import load_embedder
-    from rag.retrieve import FusionParams
-
-    embedder = load_embedder(args.model)
-    feats = {name: load_features(name, embedder) for name in DATASETS}
-    tune = {n: feats[n] for n in TUNE_ON}
-    report: dict[str, Any] = {"baselines": {}}
-    for name, f in feats.items():
-        report["baselines"][name] = {
-            "bm25": summary(single_ranks(f, "bm25")),
-            "dense": summary(single_ranks(f, "dense")),
-            "sentence_dense": summary(single_ranks(f, "sentence")),
-            "rrf60": summary(rrf_ranks(f)),
-        }
-    default = FusionParams()
-    current = Setting(
-        depth=default.depth,
-        norm=default.normalization,
-        dense=default.dense_weight,
-        sentence=default.sentence_weight,
-        keyword=default.keyword_weight,
-    )
-    cache: dict[Any, Prepared] = {}
-    report["default"] = {"setting": current.__dict__, **evaluate_setting(feats, current, cache)}
-    if args.quick:
-        print(json.dumps(report, ensure_ascii=False, indent=1))
-        return 0
-
-    t = time.monotonic()
-    trials: list[tuple[float, Setting, dict[str, Any]]] = []
-    structures = [
-        Setting(depth=d, norm=nm, kw_text=kt, k1=k1, b=b, sentence_candidates=sc)
-        for d, nm, kt, (k1, b), sc in itertools.product(
-            (50, 100, 200),
-            ("zscore", "minmax", "max"),
-            ("title", "notitle"),
-            ((1.5, 0.75), (1.2, 0.75), (1.2, 0.5)),
-            (False,),
-        )
-    ]
-    for base in structures:
-        cache.clear()
-        for wd, ws, wk in weight_grid(args.step):
-            s = replace(base, dense=wd, sentence=ws, keyword=wk)
-            res = evaluate_setting(tune, s, cache)
-            trials.append((objective(res), s, res))
-    trials.sort(key=lambda x: -x[0])
-    best = trials[0][1]
-    report["grid"] = {"settings": len(trials), "seconds": round(time.monotonic() - t, 1)}
-    report["top"] = [{"objective": round(o, 5), "setting": s.__dict__, **r} for o, s, r in trials[:15]]
-    report["best_on_all"] = {"setting": best.__dict__, **evaluate_setting(feats, best, {})}
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
-# ---------------------------------------------------------------------------------------------- learned fusion
+# ----------------------------------------------------------------------------------------- learned fusion
 
 
 def listwise_fit(preps: list[Prepared], l2: float = 1e-3) -> np.ndarray:
@@ -349,3 +276,95 @@ def listwise_fit(preps: list[Prepared], l2: float = 1e-3) -> np.ndarray:
 
     result = minimize(loss, np.array([1.0, 1.0, 1.0]), jac=True, method="L-BFGS-B")
     return result.x
+
+
+def _setting_from(params: Any) -> Setting:
+    return Setting(
+        depth=params.depth, norm=params.normalization, dense=params.dense_weight,
+        sentence=params.sentence_weight, keyword=params.keyword_weight,
+    )  # fmt: skip
+
+
+def _grid(feats: dict[str, Features], base: Setting, step: float, top: int) -> list[dict[str, Any]]:
+    cache: dict[Any, Prepared] = {}
+    trials = []
+    for wd, ws, wk in weight_grid(step):
+        s = replace(base, dense=wd, sentence=ws, keyword=wk)
+        res = evaluate_setting(feats, s, cache)
+        trials.append((objective(res), s, res))
+    trials.sort(key=lambda x: -x[0])
+    return [{"objective": round(o, 5), "setting": s.__dict__, **r} for o, s, r in trials[:top]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="only the baselines and the default FusionParams"
+    )
+    parser.add_argument("--sweep", action="store_true", help="also sweep depth x normalization x BM25 text")
+    parser.add_argument("--bm25", action="store_true", help="also sweep BM25 k1 and b")
+    parser.add_argument("--model", help="embedding model (default: the bundled e5-small)")
+    parser.add_argument("--step", type=float, default=0.05, help="weight grid step")
+    parser.add_argument("--out", type=Path, help="write the JSON summary here too")
+    args = parser.parse_args(argv)
+
+    from rag.embed import load_embedder
+    from rag.retrieve import FusionParams
+
+    started = time.monotonic()
+    embedder = load_embedder(args.model)
+    feats = {name: load_features(name, embedder) for name in DATASETS}
+    tune = {n: feats[n] for n in TUNE_ON}
+    report: dict[str, Any] = {
+        "objective": "mean over CMRC dev and DRCD dev of R@1 + 0.25 R@5",
+        "baselines": {},
+    }
+    for name, f in feats.items():
+        report["baselines"][name] = {
+            "bm25": summary(single_ranks(f, "bm25")),
+            "bm25_no_title": summary(single_ranks(f, "bm25", text="notitle")),
+            "dense": summary(single_ranks(f, "dense")),
+            "sentence_dense": summary(single_ranks(f, "sentence")),
+            "rrf60": summary(rrf_ranks(f)),
+        }
+    default = _setting_from(FusionParams())
+    report["default"] = {"setting": default.__dict__, **evaluate_setting(feats, default, {})}
+    if not args.quick:
+        report["weights"] = _grid(tune, default, args.step, 10)
+        preps = [Prepared(f, default) for f in tune.values()]
+        w = listwise_fit(preps)
+        learned = replace(default, dense=float(w[0]), sentence=float(w[1]), keyword=float(w[2]))
+        report["listwise"] = {
+            "weights": [round(float(x), 4) for x in w / w.sum()],
+            **evaluate_setting(feats, learned, {}),
+        }
+        no_sentence = replace(default, sentence=0.0, dense=0.5, keyword=0.5)
+        report["two_signals_z"] = {
+            "setting": no_sentence.__dict__,
+            **evaluate_setting(feats, no_sentence, {}),
+        }
+    if args.sweep:
+        report["sweep"] = {}
+        for depth, norm, text in itertools.product(
+            (20, 50, 100, 200), ("zscore", "minmax", "max"), ("title", "notitle")
+        ):
+            best = _grid(tune, replace(default, depth=depth, norm=norm, kw_text=text), 0.1, 1)[0]
+            report["sweep"][f"depth={depth} {norm} bm25:{text}"] = best
+    if args.bm25:
+        report["bm25_params"] = {}
+        for k1, b in ((1.5, 0.75), (1.2, 0.75), (0.9, 0.4), (1.2, 0.3), (1.5, 0.5), (2.0, 0.75)):
+            best = _grid(tune, replace(default, k1=k1, b=b), 0.1, 1)[0]
+            report["bm25_params"][f"k1={k1} b={b}"] = best
+    report["seconds"] = round(time.monotonic() - started, 1)
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -46,6 +46,7 @@ from rag.qtype import (
     anchors,
     candidates,
     quick_fit,
+    sentence_candidates,
     type_fit,
 )
 from rag.retrieve import Hit, prepare_question, retrieve_from
@@ -54,8 +55,10 @@ from rag.types import Answer, Article, Citation, Span
 
 __all__ = [
     "CONFIDENCE_FEATURES",
+    "MIN_FIT",
     "SENTENCE_FEATURES",
     "SPAN_FEATURES",
+    "STRICT_KINDS",
     "AnswerParams",
     "Reading",
     "answer_from",
@@ -97,13 +100,15 @@ class AnswerParams:
                term absent from its passage, / the IDF of an unseen word) and its best span score
     """
 
+    # weights: coordinate ascent on CMRC 2018 dev (1000 questions; benchmarks/answers.py --tune); confidence:
+    # logistic regression, positives vs off-corpus negatives (benchmarks/calibrate_no_answer.py)
     sentences: int = 4  # best sentences read closely for a short answer
-    sentence_weights: tuple[float, ...] = (4.4, 0.0, 1.8, 0.6351, 0.1856, 0.55, 0.665, 0.1663)
-    span_weights: tuple[float, ...] = (1.33, 1.6, 0.6464, 0.2228, -0.7425, 0.0415)
+    sentence_weights: tuple[float, ...] = (4.4, 0.0, 1.62, 0.887, 0.1392, 0.5198, 0.4489, 0.1663)
+    span_weights: tuple[float, ...] = (1.197, 1.44, 1.8956, 0.2228, -0.5569, 0.0)
     w_span: float = 0.2778  # final sentence score = sentence score + w_span * its best span's score
-    confidence_bias: float = -14.0
-    confidence_weights: tuple[float, ...] = (12.0, 3.0, 3.0, -2.0, 0.5)
-    threshold: float = 0.5  # confidence below this: no answer
+    confidence_bias: float = -44.3027
+    confidence_weights: tuple[float, ...] = (46.3259, 0.4896, 5.0864, -1.7425, 0.267)
+    threshold: float = 0.2048  # confidence below this: no answer (refuses 95% of off-corpus questions)
     agree_margin: float = 1.0  # alternatives: final score within this of the best
     max_citations: int = 3
     closest: int = 3  # passages offered when there is no answer
@@ -129,8 +134,19 @@ class _IndexCache:
         self.context: dict[int, str] = {}
         self.headings: dict[str, list[_SentenceView]] = {}
         self.df: dict[str, int] = {}
+        self.spans: dict[tuple[str, int, int], list[Candidate]] = {}  # question-independent candidates
+
+    def sentence_candidates(self, article_id: str, start: int, end: int, text: str) -> list[Candidate]:
+        key = (article_id, start, end)
+        found = self.spans.get(key)
+        if found is None:
+            if len(self.spans) >= _SPAN_CACHE:
+                self.spans.clear()
+            found = self.spans[key] = sentence_candidates(text)
+        return found
 
 
+_SPAN_CACHE = 50_000  # sentences whose part-of-speech candidates are kept per index
 _caches: weakref.WeakKeyDictionary[Index, _IndexCache] = weakref.WeakKeyDictionary()
 
 
@@ -407,12 +423,13 @@ def _overlap(candidate: str, question: str) -> float:
 
 
 def _span_features(
-    s: _Sentence, info: QuestionInfo, terms: list[_Term]
+    s: _Sentence, info: QuestionInfo, terms: list[_Term], cache: _IndexCache
 ) -> list[tuple[Candidate, np.ndarray]]:
     """Candidate short answers of sentence ``s`` with their SPAN_FEATURES."""
     text = s.text
     found = anchors(text, info)
-    spans = candidates(text, info, found=found)
+    static = cache.sentence_candidates(s.hit.chunk.article_id, s.start, s.end, text)
+    spans = candidates(text, info, static, found)
     if not spans:
         return []
     if info.wh_start >= 0:
@@ -446,11 +463,18 @@ def _span_features(
     return out
 
 
-def _choose_span(s: _Sentence, params: AnswerParams) -> None:
+STRICT_KINDS = frozenset({"number", "date", "person", "place"})  # a short answer must be of the kind asked
+MIN_FIT = 0.5
+
+
+def _choose_span(s: _Sentence, params: AnswerParams, strict: bool) -> None:
+    """The sentence's best candidate (for number/date/person/place questions: of that kind, or none)."""
     weights = np.asarray(params.span_weights, dtype=np.float64)
     s.candidate, s.span_score = None, 0.0
     best = -1e9
     for c, features in s.spans:
+        if strict and features[0] < MIN_FIT:
+            continue
         score = float(features @ weights)
         if score > best:
             s.candidate, s.span_score, best = c, score, score
@@ -544,7 +568,7 @@ def _short_answer(s: _Sentence, info: QuestionInfo) -> str:
     c = s.candidate
     if c is None:
         return ""
-    if not info.wants_span and c.source != "slot":
+    if not info.wants_span and c.source not in ("slot", "reason"):  # why/how: only a framed clause
         return ""
     a, b = s.view.original_span(c.start, c.end)
     return s.view.original[a:b]
@@ -583,7 +607,7 @@ def _build(
     short = _short_answer(best, info)
     key = normalize_answer(short) if short else ""
     support = [best]
-    if key:
+    if len(key) >= 2:  # the same fact in other sentences read
         support += [s for s in ranked[1:] if key in normalize_answer(s.text)]
     support = support[: params.max_citations]
     citations = [_citation(index, s, i, key) for i, s in enumerate(support, start=1)]
@@ -602,7 +626,6 @@ def _build(
                 continue  # another passage, with an answer of the kind asked for
             if s.keyword < 0.9 * best.keyword or s.features[5] < 0.9 * best.features[5]:
                 continue  # ... about the same thing: as many of the question's words
-
             taken.add(alt_key)
             number = len(citations) + sum(len(a.citations) for a in alternatives) + 1
             alternatives.append(
@@ -682,8 +705,8 @@ def read_question(
     reading.sentences = _collect_sentences(index, cache, reading.hits, qvec, terms, info, params)
     reading.read = reading.sentences[: params.sentences if read is None else read]
     for s in reading.read:
-        s.spans = _span_features(s, info, terms)
-        _choose_span(s, params)
+        s.spans = _span_features(s, info, terms, cache)
+        _choose_span(s, params, info.kind in STRICT_KINDS)
     reading.read.sort(key=lambda s: -s.final)
     return reading
 

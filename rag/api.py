@@ -26,7 +26,9 @@ def get_index(index: Index | Path | str | None = None) -> Index:
     with _lock:
         if index is None and not (directory / "CURRENT").exists():
             build_index([default_docs_dir()], directory)
-        current = (directory / "CURRENT").read_text("utf-8").strip() if (directory / "CURRENT").exists() else ""
+        current = (
+            (directory / "CURRENT").read_text("utf-8").strip() if (directory / "CURRENT").exists() else ""
+        )
         key = str(directory.resolve())
         cached = _loaded.get(key)
         if cached is None or cached[0] != current:

@@ -18,7 +18,23 @@ _SENTENCE_END = "。！？!?；;…"
 _HEADLINE_MAX = 50  # characters; a first line longer than this, or with a sentence end inside, is a lead
 _HEADING_MAX = 40  # characters of a section heading line
 _TITLE_SHORT, _TITLE_MIN, _TITLE_MAX = 24, 12, 30  # characters of a title derived from the lead
-_OUTLET_SUFFIXES = ("日報", "日报", "晚報", "晚报", "報", "报", "網站", "网站", "網", "网", "社", "台", "平台", "新聞", "新闻")
+_OUTLET_SUFFIXES = (
+    "日報",
+    "日报",
+    "晚報",
+    "晚报",
+    "報",
+    "报",
+    "網站",
+    "网站",
+    "網",
+    "网",
+    "社",
+    "台",
+    "平台",
+    "新聞",
+    "新闻",
+)
 _NAME = r"[\u4e00-\u9fff·]{2,4}"
 _NAMES = re.compile(rf"{_NAME}(?:\s+{_NAME})*")
 _PAREN_TAIL = re.compile(r"[(（]\s*([^()（）]{2,40}?)\s*[)）]\s*$")

@@ -90,7 +90,9 @@ def chunk_article(article: Article, params: ChunkParams | None = None) -> list[C
     for para in article.paragraphs:
         sentences: list[Span] = []
         for s in split_sentences(text, para.start, para.end):
-            sentences.extend(_split_long(text, s, params.max_chars) if s.end - s.start > params.max_chars else [s])
+            sentences.extend(
+                _split_long(text, s, params.max_chars) if s.end - s.start > params.max_chars else [s]
+            )
         units.extend((para.index + 1, group) for group in _pack(sentences, params.max_chars))
 
     merged: list[tuple[int, list[Span]]] = []

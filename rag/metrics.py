@@ -100,7 +100,7 @@ def mrr_at_k(ranks: Sequence[int | None], k: int) -> float:
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0..100) with linear interpolation between order statistics (numpy's default)."""
+    """The ``q``-th percentile (0..100), interpolating linearly between order statistics (as numpy)."""
     if not 0 <= q <= 100:
         raise ValueError(f"q must be within 0..100, got {q}")
     if not values:

@@ -37,6 +37,7 @@ __all__ = [
     "pos_tags",
     "pos_tokenizer",
     "quick_fit",
+    "sentence_candidates",
     "type_fit",
 ]
 
@@ -96,6 +97,9 @@ _UNITS = (
 _NUMBER_RE = re.compile(
     rf"(?:第|约|近|逾|超过|达)?(?P<num>{_NUM}(?:{_RANGE}{_NUM})?)(?:多|余)?(?P<mag>{_MAGNITUDE})?(?:多|余)?"
     rf"(?P<unit>(?:{_UNITS})(?:{_UNITS})?)?"
+)
+_REASON_RE = re.compile(
+    r"(?:因为|由于|因(?![此而素]))(?P<r>[^。；;！？!?]{2,60}?)(?=[，,]?(?:所以|因此|因而|故|才|而)|[。；;，,]|$)"
 )
 _PERCENT_CN = re.compile(rf"百分之[{_CN_DIGITS}点]+")
 _DATE_RE = re.compile(
@@ -357,6 +361,8 @@ def _regex_candidates(text: str) -> list[Candidate]:
         out.append(Candidate(m.start(), m.end(), m.group(), "number", "regex", "%"))
     for m in _QUOTE_RE.finditer(text):
         out.append(Candidate(m.start(), m.end(), m.group(), "name", "quote"))
+    for m in _REASON_RE.finditer(text):  # 因为X(，所以…): X answers 为什么
+        out.append(Candidate(m.start("r"), m.end("r"), m.group("r"), "clause", "reason"))
     for m in _SPACED_NAME.finditer(text):  # 陈 刚 (names spaced to line up in lists)
         out.append(Candidate(m.start(), m.end(), m.group(), "person", "regex"))
     for m in _TITLE_NAME.finditer(text):
@@ -554,7 +560,7 @@ def _slot_candidates(text: str, info: QuestionInfo, found: Anchors) -> list[Cand
         ends = [p for p in ends if p <= stop]
         for right in ends[:1]:
             a, b = _trim(text, left, right)
-            if b > a:
+            if b > a and not any(len(w) >= 2 and w in text[a:b] for w in info.left + info.right):
                 out.append(Candidate(a, b, text[a:b], "slot", "slot"))
         if not ends and stop - left <= 40:
             a, b = _trim(text, left, stop)
@@ -572,16 +578,23 @@ def _slot_candidates(text: str, info: QuestionInfo, found: Anchors) -> list[Cand
     return out
 
 
+def sentence_candidates(text: str) -> list[Candidate]:
+    """The candidates of ``text`` that do not depend on the question (numbers, dates, entities, chunks): the
+    part of speech work, worth caching per sentence."""
+    return _regex_candidates(text) + _pos_candidates(text, pos_tags(text))
+
+
 def candidates(
     text: str,
     info: QuestionInfo,
-    tags: list[tuple[str, str, int, int]] | None = None,
+    static: list[Candidate] | None = None,
     found: Anchors | None = None,
 ) -> list[Candidate]:
-    """Candidate short answers in the Simplified sentence ``text`` (deduplicated by span, first kind kept)."""
-    tags = pos_tags(text) if tags is None else tags
+    """Candidate short answers in the Simplified sentence ``text`` (deduplicated by span, first kind kept);
+    ``static``: its :func:`sentence_candidates` when already known."""
+    static = sentence_candidates(text) if static is None else static
     found = anchors(text, info) if found is None else found
-    spans = _regex_candidates(text) + _pos_candidates(text, tags) + _slot_candidates(text, info, found)
+    spans = static + _slot_candidates(text, info, found)
     seen: dict[tuple[int, int], Candidate] = {}
     for c in spans:
         start, end = _trim(text, c.start, c.end)

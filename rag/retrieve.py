@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense FAISS candidates and jieba-BM25 candidates, fused on per-question normalized scores.
+"""Hybrid retrieval: dense FAISS and jieba-BM25 candidates, fused on per-question normalized scores.
 
 Both signals see the Simplified matching view (questions too), so a Traditional question finds a Simplified
 passage and back; hits carry the original text and offsets.
@@ -46,12 +46,14 @@ NORMALIZATIONS = ("zscore", "minmax", "max")
 
 @dataclass(frozen=True)
 class FusionParams:
-    """How the signals combine. Defaults tuned on CMRC 2018 dev + DRCD dev (benchmarks/tune_fusion.py)."""
+    """How the signals combine. The defaults are tuned on CMRC 2018 dev + DRCD dev
+    (benchmarks/tune_fusion.py): z-scores over the candidates, weighted 0.1 chunk cosine
+    + 0.5 best-sentence cosine + 0.4 BM25."""
 
-    depth: int = 100  # candidates taken from each of the dense and the keyword lists
-    dense_weight: float = 0.5  # weight of the normalized chunk cosine
-    sentence_weight: float = 0.0  # weight of the normalized best-sentence cosine
-    keyword_weight: float = 0.5  # weight of the normalized BM25 score
+    depth: int = 50  # candidates taken from each of the dense and the keyword lists
+    dense_weight: float = 0.1  # weight of the normalized chunk cosine
+    sentence_weight: float = 0.5  # weight of the normalized best-sentence cosine
+    keyword_weight: float = 0.4  # weight of the normalized BM25 score
     normalization: str = "zscore"  # per question, over the candidates: "zscore", "minmax" or "max"
 
     def __post_init__(self) -> None:
@@ -118,7 +120,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class Ranking:
-    """Every candidate of one question, best first: chunk positions and their scores (arrays of one length)."""
+    """Every candidate of one question, best first: chunk positions and their scores (equal lengths)."""
 
     question: str  # the Simplified question the signals saw
     truncated: bool
@@ -169,7 +171,7 @@ def fuse_scores(
 
 
 def _sentence_scores(index: Index, positions: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-    """Best cosine between the question and a sentence of each chunk (its chunk cosine when none are stored)."""
+    """Best cosine between the question and a sentence of each chunk (the chunk cosine if none stored)."""
     if index.sentence_embeddings is None or len(index.sentence_embeddings) == 0 or positions.size == 0:
         return np.asarray(index.embeddings[positions] @ query_vector, np.float64)
     first, last = index.sentence_first[positions], index.sentence_first[positions + 1]
@@ -192,8 +194,11 @@ def rank_chunks(
     params: FusionParams | None = None,
     query_vector: np.ndarray | None = None,
 ) -> Ranking:
-    """All fusion candidates for ``question``, best first (see the module doc). ``query_vector``: the question's
-    vector when already embedded (``index.embedder.encode_query([to_simplified(prepared question)])[0]``)."""
+    """All fusion candidates for ``question``, best first (see the module doc).
+
+    ``query_vector``: the question's vector when already embedded, as
+    ``index.embedder.encode_query([to_simplified(prepare_question(question)[0])])[0]``.
+    """
     params = params or FusionParams()
     text, truncated = prepare_question(question)
     simplified = to_simplified(text)

@@ -25,9 +25,10 @@ from rag.types import Span
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# FakeEmbedder cosines are not the real model's, so the calibrated no-answer threshold means nothing here:
-# the fast tests answer everything unless a test is about refusing.
-OPEN = replace(DEFAULT_PARAMS, threshold=0.0)
+# FakeEmbedder cosines are hash noise, not meaning: the fast tests check the mechanics on keyword evidence
+# alone (no dense weight) and answer everything (the calibrated no-answer threshold is about the real model's
+# scores) unless a test is about refusing.
+OPEN = replace(DEFAULT_PARAMS, threshold=0.0, sentence_weights=(0.0, *DEFAULT_PARAMS.sentence_weights[1:]))
 
 LANZHOU = (
     "兰州市狠抓落实促发展\n"
@@ -324,3 +325,9 @@ def test_traditional_question_gets_traditional_answer_on_seeds(seeds):
     assert a.script == "traditional" and a.answer == "上官吉慶"
     assert "市委書記上官吉慶" in a.sentence  # converted for the asker
     assert "市委书记上官吉庆" in a.citations[0].quote  # the Simplified article's own characters
+
+
+def test_document_frequency_counts_passages(index):
+    kw = index.keyword
+    assert kw.document_frequency("宝鸡市") == 2  # baoji_a and baoji_b
+    assert kw.document_frequency("上海") == 0

@@ -4,10 +4,30 @@ from rag.article import derive_title, parse_byline
 
 EXPECTED = {
     # id: (title, subtitle, outlet, reporter, script, title_derived)
-    "000": ("講政治 勇擔當 抓落實 促發展 以作風紀律專項整治助力“三個圓滿收官”", "訪秦皇島市委書記朱政學", "河北日報", "郭猛",
-            "traditional", False),
-    "001": ("宝鸡市聚焦问题整改,采取“四动四改”实措", "", "陕西省宝鸡市党建云平台", "田秋林、尚维杰", "simplified", True),
-    "002": ("把內蒙古形象立起來 包頭市作風積弊“大掃除”如火如荼", "", "內蒙古日報", "戴宏、安寅東", "traditional", False),
+    "000": (
+        "講政治 勇擔當 抓落實 促發展 以作風紀律專項整治助力“三個圓滿收官”",
+        "訪秦皇島市委書記朱政學",
+        "河北日報",
+        "郭猛",
+        "traditional",
+        False,
+    ),
+    "001": (
+        "宝鸡市聚焦问题整改,采取“四动四改”实措",
+        "",
+        "陕西省宝鸡市党建云平台",
+        "田秋林、尚维杰",
+        "simplified",
+        True,
+    ),
+    "002": (
+        "把內蒙古形象立起來 包頭市作風積弊“大掃除”如火如荼",
+        "",
+        "內蒙古日報",
+        "戴宏、安寅東",
+        "traditional",
+        False,
+    ),
     "003": ("二十届中央纪委三次全会强调", "", "中央纪委国家监委网站", "李张光", "simplified", True),
     "004": ("狠抓落實促發展", "蘭州市全面開展“工作落實年”紀實", "甘肅日報", "侯若志", "traditional", False),
 }
@@ -41,7 +61,11 @@ def test_headings_attach_to_the_paragraph_they_head(seed_articles):
     # a heading is never a paragraph of its own
     assert all(a.text[q.start : q.end] != "對準問題開刀" for q in a.paragraphs)
     a004 = seed_articles["004"]
-    assert any(a004.text[p.heading.start : p.heading.end] == "“責任清單”倒逼行政效能" for p in a004.paragraphs if p.heading)
+    assert any(
+        a004.text[p.heading.start : p.heading.end] == "“責任清單”倒逼行政效能"
+        for p in a004.paragraphs
+        if p.heading
+    )
 
 
 def test_paragraphs_are_ordered_and_inside_text(seed_articles):

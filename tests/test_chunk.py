@@ -5,7 +5,9 @@ from rag.article import parse_article
 from rag.chunk import ChunkParams, chunk_article, split_sentences
 from rag.scripts import matching_view
 
-CHINESE = st.sampled_from(list("的一是在不了有和人这中大为上个国我以要他时来用們們說學會經濟發展內蒙古蘭州寶雞"))
+CHINESE = st.sampled_from(
+    list("的一是在不了有和人这中大为上个国我以要他时来用們們說學會經濟發展內蒙古蘭州寶雞")
+)
 PUNCT = st.sampled_from(list("，。！？；：、“”‘’（）《》…—!?;:,.()\"' "))
 ASCII = st.sampled_from(list("abcXYZ0123456789%-"))
 TEXT = st.lists(st.one_of(CHINESE, CHINESE, CHINESE, PUNCT, ASCII, st.just("\n")), max_size=600).map("".join)
@@ -25,7 +27,12 @@ def test_seed_chunks_exact(seed_articles):
 def test_closing_quote_stays_with_sentence():
     t = "他说：“好。”然后走了！“是吗？”她问。3.2%的增长……结束"
     assert [t[s.start : s.end] for s in split_sentences(t)] == [
-        "他说：“好。”", "然后走了！", "“是吗？”", "她问。", "3.2%的增长……", "结束",
+        "他说：“好。”",
+        "然后走了！",
+        "“是吗？”",
+        "她问。",
+        "3.2%的增长……",
+        "结束",
     ]
 
 
@@ -39,7 +46,9 @@ def test_long_paragraph_split_on_sentences():
 
 
 def test_short_paragraph_merges_with_neighbour():
-    a = parse_article("标题\n短的一段。\n" + "较长的一段文字，内容足够多，超过合并的下限。" * 4, article_id="x", source="x")
+    a = parse_article(
+        "标题\n短的一段。\n" + "较长的一段文字，内容足够多，超过合并的下限。" * 4, article_id="x", source="x"
+    )
     chunks = chunk_article(a, ChunkParams(max_chars=200, min_chars=20))
     assert len(chunks) == 1
     assert chunks[0].text.startswith("短的一段。\n较长的")

@@ -16,66 +16,31 @@ from rag.evaluate import (
     squad_articles,
 )
 
-# Three CMRC-style data items, one paragraph each, on unrelated topics; every question shares its key terms
-# with its own paragraph only.
+
+def _item(pid: str, title: str, context: str, question: str, answer: str) -> dict:
+    """One CMRC-style data item: a paragraph with one question whose answer occurs in the context."""
+    qa = {"question": question, "id": f"{pid}_QUERY_0",
+          "answers": [{"text": answer, "answer_start": context.index(answer)}]}  # fmt: skip
+    return {"id": pid, "title": title, "paragraphs": [{"id": pid, "context": context, "qas": [qa]}]}
+
+
+# Three CMRC-style data items on unrelated topics; each question shares its key terms with its own paragraph
 CMRC = {
     "version": "v1.0",
     "data": [
-        {
-            "id": "DEV_0",
-            "title": "战国无双3",
-            "paragraphs": [
-                {
-                    "id": "DEV_0",
-                    "context": "《战国无双3》是由光荣和ω-force开发的战国无双系列的正统第三续作，本作以三大故事为主轴。",
-                    "qas": [
-                        {
-                            "question": "《战国无双3》是由哪两个公司合作开发的？",
-                            "id": "DEV_0_QUERY_0",
-                            "answers": [{"text": "光荣和ω-force", "answer_start": 9}],
-                        }
-                    ],
-                }
-            ],
-        },
-        {
-            "id": "DEV_1",
-            "title": "兰州牛肉面",
-            "paragraphs": [
-                {
-                    "id": "DEV_1",
-                    "context": "兰州牛肉面是甘肃省兰州市的传统面食，讲究一清二白三红四绿五黄，汤清肉烂，面条筋道。",
-                    "qas": [
-                        {
-                            "question": "兰州牛肉面讲究什么？",
-                            "id": "DEV_1_QUERY_0",
-                            "answers": [{"text": "一清二白三红四绿五黄", "answer_start": 19}],
-                        }
-                    ],
-                }
-            ],
-        },
-        {
-            "id": "DEV_2",
-            "title": "秦皇岛港",
-            "paragraphs": [
-                {
-                    "id": "DEV_2",
-                    "context": "秦皇岛港位于河北省秦皇岛市，是世界上最大的煤炭输出港之一，年吞吐量超过两亿吨。",
-                    "qas": [
-                        {
-                            "question": "秦皇岛港的年吞吐量是多少？",
-                            "id": "DEV_2_QUERY_0",
-                            "answers": [{"text": "超过两亿吨", "answer_start": 32}],
-                        }
-                    ],
-                }
-            ],
-        },
+        _item("DEV_0", "战国无双3",
+              "《战国无双3》是由光荣和ω-force开发的战国无双系列的正统第三续作，本作以三大故事为主轴。",
+              "《战国无双3》是由哪两个公司合作开发的？", "光荣和ω-force"),
+        _item("DEV_1", "兰州牛肉面",
+              "兰州牛肉面是甘肃省兰州市的传统面食，讲究一清二白三红四绿五黄，汤清肉烂，面条筋道。",
+              "兰州牛肉面讲究什么？", "一清二白三红四绿五黄"),
+        _item("DEV_2", "秦皇岛港",
+              "秦皇岛港位于河北省秦皇岛市，是世界上最大的煤炭输出港之一，年吞吐量超过两亿吨。",
+              "秦皇岛港的年吞吐量是多少？", "超过两亿吨"),
     ],
-}
+}  # fmt: skip
 
-# DRCD style: several paragraphs under one title, paragraph ids missing, answers with ids, one offset off by one
+# DRCD style: paragraphs sharing a title, no paragraph ids, answers with ids, one offset off by one
 DRCD = {
     "version": "1.3",
     "data": [
@@ -243,15 +208,19 @@ def test_answer_metrics_with_an_answer_stage(tmp_path, cache, monkeypatch):
     import rag.evaluate
     from rag.types import Answer, Citation
 
-    def answer_from(index, question, *, history=None, k=5, hits=None):
+    def answer_from(index, question, *, k=5, hits=None, query_vector=None):
         top = hits[0]
-        citation = Citation(1, top.article_id, top.title, top.outlet, top.paragraph, top.start, top.end, top.text)
+        citation = Citation(
+            1, top.article_id, top.title, top.outlet, top.paragraph, top.start, top.end, top.text
+        )
         found = top.keyword_score > 0  # refuse when no question word occurs in the corpus
         return Answer(question, found, answer="《光荣和ω-force》", sentence=top.text, citations=(citation,))
 
     monkeypatch.setattr(rag.evaluate, "_answer_stage", lambda: answer_from)
     negatives = _write(tmp_path, "drcd.json", DRCD)
-    report = evaluate_file(_write(tmp_path, "cmrc.json", CMRC), model="fake:32", negatives=negatives, latency_sample=1)
+    report = evaluate_file(
+        _write(tmp_path, "cmrc.json", CMRC), model="fake:32", negatives=negatives, latency_sample=1
+    )
     assert report["em"] == report["f1"] == pytest.approx(1 / 3, abs=1e-4)  # right for DEV_0 only
     assert report["sentence_hit"] == 1.0  # every cited chunk is the gold paragraph, covering the answer
     assert report["no_answer_rate_negatives"] == 1.0 and report["negatives_n"] == 1

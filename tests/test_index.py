@@ -102,7 +102,12 @@ def _generation(directory: Path) -> Path:
         (lambda g: (g / "manifest.json").write_text("{not json"), "unreadable"),
         (lambda g: (g / "chunks.jsonl").unlink(), "damaged"),
         (lambda g: (g / "store" / "vectors.faiss").write_bytes(b"\0" * 10), "rebuild"),
-        (lambda g: (g / "chunks.jsonl").write_text((g / "chunks.jsonl").read_text().splitlines()[0] + "\n"), "out of step"),
+        (
+            lambda g: (g / "chunks.jsonl").write_text(
+                (g / "chunks.jsonl").read_text().splitlines()[0] + "\n"
+            ),
+            "out of step",
+        ),
     ],
 )
 def test_damaged_index_refused_with_rebuild_hint(tmp_path, damage, message):
@@ -160,7 +165,9 @@ def test_sigkill_during_indexing_keeps_previous_index(tmp_path):
     docs = _docs(tmp_path, a=DOC_A)
     build_index([docs], tmp_path / "idx", embedder=FakeEmbedder(dim=32))
     (docs / "b.txt").write_text(DOC_B, encoding="utf-8")
-    proc = multiprocessing.get_context("fork").Process(target=_slow_build, args=(str(docs), str(tmp_path / "idx")))
+    proc = multiprocessing.get_context("fork").Process(
+        target=_slow_build, args=(str(docs), str(tmp_path / "idx"))
+    )
     proc.start()
     time.sleep(1.5)
     os.kill(proc.pid, signal.SIGKILL)
@@ -175,4 +182,6 @@ def test_second_writer_fails_clearly(tmp_path):
     (tmp_path / "idx").mkdir()
     with _writer_lock(tmp_path / "idx", wait=0):
         with pytest.raises(IndexBusyError, match="another process is writing"):
-            build_index([_docs(tmp_path, a=DOC_A)], tmp_path / "idx", embedder=FakeEmbedder(dim=32), lock_wait=0.2)
+            build_index(
+                [_docs(tmp_path, a=DOC_A)], tmp_path / "idx", embedder=FakeEmbedder(dim=32), lock_wait=0.2
+            )

@@ -13,7 +13,10 @@ SIMP = "宝鸡市聚焦问题整改\n市委领导以上率下,带头制定整改
 
 @pytest.mark.parametrize(
     ("text", "encodings"),
-    [(TRAD, ["utf-8", "utf-8-sig", "utf-16", "big5", "gb18030"]), (SIMP, ["utf-8", "utf-8-sig", "utf-16", "gbk"])],
+    [
+        (TRAD, ["utf-8", "utf-8-sig", "utf-16", "big5", "gb18030"]),
+        (SIMP, ["utf-8", "utf-8-sig", "utf-16", "gbk"]),
+    ],
 )
 def test_encodings_ingest_to_identical_text(tmp_path, text, encodings):
     results = []
@@ -73,7 +76,9 @@ def test_html_keeps_text_drops_scripts(tmp_path):
 
 def test_markdown_heading_becomes_title(tmp_path):
     path = tmp_path / "note.md"
-    path.write_text("# 宝鸡市整改\n\n市委领导**带头**制定整改落实方案,解决突出问题,推动问题整改。\n", encoding="utf-8")
+    path.write_text(
+        "# 宝鸡市整改\n\n市委领导**带头**制定整改落实方案,解决突出问题,推动问题整改。\n", encoding="utf-8"
+    )
     a = read_article(path)
     assert a.title == "宝鸡市整改"
     assert "市委领导带头制定" in a.text

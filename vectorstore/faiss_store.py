@@ -219,10 +219,18 @@ class FaissStore(VectorStore):
         q = _normalized(q, "queries")
         kk = min(k, len(self._ids))
         params = self._search_params(kk)
-        if params is None:
-            dist, found = self._index.search(q, kk)
-        else:
-            dist, found = self._index.search(q, kk, params=params)
+        # One query gains nothing from OpenMP threads and loses a lot when the cores are busy (31 ms vs
+        # 0.15 ms for 81 vectors on 2 loaded cores): search single queries on one thread, batches on all.
+        threads = faiss.omp_get_max_threads()
+        if q.shape[0] == 1:
+            faiss.omp_set_num_threads(1)
+        try:
+            if params is None:
+                dist, found = self._index.search(q, kk)
+            else:
+                dist, found = self._index.search(q, kk, params=params)
+        finally:
+            faiss.omp_set_num_threads(threads)
         missing = found < 0
         dist[missing] = MISSING_SCORE
         found[missing] = MISSING_ID
