@@ -36,9 +36,7 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 
 from rag.errors import IndexMismatchError, IndexMissingError
+from vectorstore.base import write_atomic
 
 if TYPE_CHECKING:
     import jieba
@@ -471,7 +470,7 @@ class KeywordIndex:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         blob = self._arrays_blob()
-        _write_atomic(directory / INDEX_FILE, blob)
+        write_atomic(directory / INDEX_FILE, blob)
         meta = {
             "format": _FORMAT,
             "format_version": _FORMAT_VERSION,
@@ -487,7 +486,7 @@ class KeywordIndex:
             "vocab": self._vocab,
         }
         text = json.dumps(meta, ensure_ascii=False, separators=(",", ":")) + "\n"
-        _write_atomic(directory / META_FILE, text.encode("utf-8"))
+        write_atomic(directory / META_FILE, text.encode("utf-8"))
 
     def _arrays_blob(self) -> bytes:
         m = self._matrix
@@ -611,20 +610,6 @@ _ARRAY_DTYPES = {
 
 def _mismatch(directory: Path, detail: str) -> IndexMismatchError:
     return IndexMismatchError(f"keyword index at {directory} is unusable: {detail}; rebuild the index")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; index files are plain data
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read_meta(directory: Path) -> dict[str, Any]:
