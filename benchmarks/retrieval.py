@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, help="also write the JSON here (e.g. benchmarks/results/retrieval.json)"
     )
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--latency-only", action="store_true", help="only the seeds query latency (seconds)")
     args = parser.parse_args(argv)
 
     from rag.embed import load_embedder
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores (shared)",
         "datasets": {},
     }
-    for name in DATASETS:
+    for name in () if args.latency_only else DATASETS:
         f = load_features(name, embedder)
         path = data_file(name)
         tuned = evaluate_index(
