@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 
 from rag.errors import IndexMismatchError, IndexMissingError
-from vectorstore.base import write_atomic
+from vectorstore.base import read_checked_blob, read_checked_meta, write_atomic
 
 if TYPE_CHECKING:
     import jieba
@@ -613,42 +613,27 @@ def _mismatch(directory: Path, detail: str) -> IndexMismatchError:
 
 
 def _read_meta(directory: Path) -> dict[str, Any]:
-    path = directory / META_FILE
-    if not path.is_file():
-        raise IndexMissingError(f"no keyword index at {directory} ({META_FILE} is missing); build the index")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _mismatch(directory, f"{META_FILE} cannot be read ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
-        raise _mismatch(directory, f"{META_FILE} is not a keyword index description")
-    if meta.get("format_version") != _FORMAT_VERSION:
-        raise _mismatch(
-            directory, f"format version {meta.get('format_version')!r}, this code reads {_FORMAT_VERSION}"
-        )
     fields = {
         "params": dict, "tokenizer": str, "n_docs": int, "n_terms": int,
         "index_bytes": int, "index_sha256": str, "doc_ids": list, "vocab": list,
     }  # fmt: skip
-    for name, typ in fields.items():
-        value = meta.get(name)
-        if not isinstance(value, typ) or isinstance(value, bool):
-            raise _mismatch(directory, f"{META_FILE} lacks a valid {name!r}")
-    return meta
+    return read_checked_meta(
+        directory / META_FILE,
+        fmt=_FORMAT,
+        version=_FORMAT_VERSION,
+        fields=fields,
+        missing=lambda: IndexMissingError(
+            f"no keyword index at {directory} ({META_FILE} is missing); build the index"
+        ),
+        mismatch=lambda detail: _mismatch(directory, detail),
+        description="keyword index description",
+    )
 
 
 def _read_arrays(directory: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
-    path = directory / INDEX_FILE
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise _mismatch(directory, f"{INDEX_FILE} cannot be read ({exc})") from exc
-    if len(blob) != meta["index_bytes"] or hashlib.sha256(blob).hexdigest() != meta["index_sha256"]:
-        raise _mismatch(
-            directory,
-            f"{INDEX_FILE} is truncated or corrupt ({len(blob)} bytes, expected {meta['index_bytes']}, "
-            "or its checksum differs)",
-        )
+    blob = read_checked_blob(
+        directory / INDEX_FILE, meta["index_bytes"], meta["index_sha256"], lambda d: _mismatch(directory, d)
+    )
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
             missing = sorted(set(_ARRAY_DTYPES) - set(npz.files))

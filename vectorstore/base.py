@@ -10,11 +10,14 @@ the caller's job.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
@@ -25,6 +28,8 @@ __all__ = [
     "check_ids",
     "check_k",
     "check_vectors",
+    "read_checked_blob",
+    "read_checked_meta",
     "write_atomic",
 ]
 
@@ -138,3 +143,47 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_checked_meta(
+    path: Path,
+    *,
+    fmt: str,
+    version: int,
+    fields: dict[str, type],
+    missing: Callable[[], Exception],
+    mismatch: Callable[[str], Exception],
+    description: str,
+) -> dict[str, Any]:
+    """Read a JSON description written beside a binary file and check its format, version and typed fields.
+
+    ``missing()`` is raised when the file is absent, ``mismatch(detail)`` for anything else wrong;
+    ``description`` names what the file should describe (in the message)."""
+    if not path.is_file():
+        raise missing()
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise mismatch(f"{path.name} cannot be read ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise mismatch(f"{path.name} is not a {description}")
+    if meta.get("format_version") != version:
+        raise mismatch(f"format version {meta.get('format_version')!r}, this code reads {version}")
+    for name, typ in fields.items():
+        value = meta.get(name)
+        if not isinstance(value, typ) or isinstance(value, bool):
+            raise mismatch(f"{path.name} lacks a valid {name!r}")
+    return meta
+
+
+def read_checked_blob(path: Path, size: int, sha256: str, mismatch: Callable[[str], Exception]) -> bytes:
+    """The bytes of ``path``, refused (``mismatch(detail)``) unless their length and SHA-256 are as recorded."""
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise mismatch(f"{path.name} cannot be read ({exc})") from exc
+    if len(blob) != size or hashlib.sha256(blob).hexdigest() != sha256:
+        raise mismatch(
+            f"{path.name} is truncated or corrupt ({len(blob)} bytes, expected {size}, or its checksum differs)"
+        )
+    return blob

@@ -45,6 +45,8 @@ from .base import (
     check_ids,
     check_k,
     check_vectors,
+    read_checked_blob,
+    read_checked_meta,
     write_atomic,
 )
 
@@ -375,40 +377,27 @@ def _mismatch(directory: Path, detail: str) -> IndexMismatchError:
 
 
 def _read_meta(directory: Path) -> dict[str, Any]:
-    path = directory / META_FILE
-    if not path.is_file():
-        raise IndexMissingError(f"no vector store at {directory} ({META_FILE} is missing); build the index")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _mismatch(directory, f"{META_FILE} cannot be read ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
-        raise _mismatch(directory, f"{META_FILE} is not a FAISS vector store description")
-    if meta.get("format_version") != _FORMAT_VERSION:
-        raise _mismatch(
-            directory, f"format version {meta.get('format_version')!r}, this code reads {_FORMAT_VERSION}"
-        )
     fields = {"kind": str, "dim": int, "count": int, "params": dict, "index_bytes": int, "index_sha256": str}
-    for name, typ in fields.items():
-        if not isinstance(meta.get(name), typ) or isinstance(meta.get(name), bool):
-            raise _mismatch(directory, f"{META_FILE} lacks a valid {name!r}")
+    meta = read_checked_meta(
+        directory / META_FILE,
+        fmt=_FORMAT,
+        version=_FORMAT_VERSION,
+        fields=fields,
+        missing=lambda: IndexMissingError(
+            f"no vector store at {directory} ({META_FILE} is missing); build the index"
+        ),
+        mismatch=lambda detail: _mismatch(directory, detail),
+        description="FAISS vector store description",
+    )
     if not isinstance(meta.get("tombstones", []), list):
         raise _mismatch(directory, f"{META_FILE} lacks a valid 'tombstones'")
     return meta
 
 
 def _read_index(directory: Path, meta: dict[str, Any]) -> faiss.Index:
-    path = directory / INDEX_FILE
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise _mismatch(directory, f"{INDEX_FILE} cannot be read ({exc})") from exc
-    if len(blob) != meta["index_bytes"] or hashlib.sha256(blob).hexdigest() != meta["index_sha256"]:
-        raise _mismatch(
-            directory,
-            f"{INDEX_FILE} is truncated or corrupt ({len(blob)} bytes, expected {meta['index_bytes']}, "
-            "or its checksum differs)",
-        )
+    blob = read_checked_blob(
+        directory / INDEX_FILE, meta["index_bytes"], meta["index_sha256"], lambda d: _mismatch(directory, d)
+    )
     try:
         return faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
     except (RuntimeError, MemoryError, ValueError) as exc:
