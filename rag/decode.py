@@ -81,11 +81,12 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
 
 
 def _plausible_utf16(data: bytes) -> bool:
-    """UTF-16 without a BOM: Chinese text has NUL bytes only for ASCII, at one parity."""
+    """UTF-16 without a BOM: Chinese text has NUL bytes only for ASCII, at one parity, and enough of them (random
+    binary has about one NUL in 256 bytes, sometimes lopsided by chance)."""
     sample = data[:4096]
     even = sample[0::2].count(0)
     odd = sample[1::2].count(0)
-    return max(even, odd) >= 4 * max(1, min(even, odd))
+    return max(even, odd) >= 4 * max(1, min(even, odd)) and max(even, odd) >= len(sample) // 40
 
 
 class _TextExtractor(HTMLParser):
