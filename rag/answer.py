@@ -51,6 +51,7 @@ from rag.qtype import (
 )
 from rag.retrieve import Hit, prepare_question, retrieve_from
 from rag.scripts import MatchingView, detect_script, matching_view, to_simplified, to_traditional
+from rag.timing import stage
 from rag.types import Answer, Article, Citation, Span
 
 __all__ = [
@@ -696,18 +697,20 @@ def read_question(
     if len(index.chunks) == 0:
         return reading
     if query_vector is None:
-        query_vector = index.embedder.encode_query([query_text(asked)])[0]
+        with stage("embed"):
+            query_vector = index.embedder.encode_query([query_text(asked)])[0]
     qvec = np.asarray(query_vector, dtype=np.float32).reshape(-1)
     reading.hits = list(retrieve_from(index, asked, k, query_vector=qvec) if hits is None else hits)
-    cache = _cache(index)
-    info = reading.info = analyse_question(query_text(asked))
-    terms = _terms(index, cache, info.text, info)
-    reading.sentences = _collect_sentences(index, cache, reading.hits, qvec, terms, info, params)
-    reading.read = reading.sentences[: params.sentences if read is None else read]
-    for s in reading.read:
-        s.spans = _span_features(s, info, terms, cache)
-        _choose_span(s, params, info.kind in STRICT_KINDS)
-    reading.read.sort(key=lambda s: -s.final)
+    with stage("extract"):
+        cache = _cache(index)
+        info = reading.info = analyse_question(query_text(asked))
+        terms = _terms(index, cache, info.text, info)
+        reading.sentences = _collect_sentences(index, cache, reading.hits, qvec, terms, info, params)
+        reading.read = reading.sentences[: params.sentences if read is None else read]
+        for s in reading.read:
+            s.spans = _span_features(s, info, terms, cache)
+            _choose_span(s, params, info.kind in STRICT_KINDS)
+        reading.read.sort(key=lambda s: -s.final)
     return reading
 
 
@@ -732,7 +735,8 @@ def answer_from(
     )
     if r.info is None:
         return Answer(r.question, False, script=r.script, notice=r.notice)
-    return _build(index, r.question, r.resolution, r.script, r.read, r.info, r.hits, params, r.notice)
+    with stage("extract"):
+        return _build(index, r.question, r.resolution, r.script, r.read, r.info, r.hits, params, r.notice)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -9,10 +9,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rag.errors import RagError
+from rag.migrate import add_migrate_parser
 
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
+STORE_HELP = (
+    "search the index's Milvus copy at this URI (milvus://host:port, http(s)://host:port or PATH.db for "
+    "Milvus Lite; made with `python -m rag migrate`) instead of FAISS (default: $RAG_STORE, else FAISS)"
+)
 
 
 def _print_json(obj: object) -> None:
@@ -52,7 +57,14 @@ def _cmd_index(args: argparse.Namespace) -> int:
     directory = args.index or default_index_dir()
     embedder = load_embedder(args.model)
     print(f"indexing {', '.join(map(str, docs))} into {directory} with {embedder.name}", file=sys.stderr)
-    report = build_index(docs, directory, embedder=embedder, rebuild=args.rebuild, store_kind=args.store_kind)
+    report = build_index(
+        docs,
+        directory,
+        embedder=embedder,
+        rebuild=args.rebuild,
+        store_kind=args.store_kind,
+        milvus=args.store,
+    )
     for s in report.skipped:
         print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
     if args.json:
@@ -66,7 +78,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from rag.api import get_index
     from rag.retrieve import retrieve_from
 
-    hits = retrieve_from(get_index(args.index), args.question, args.k)
+    hits = retrieve_from(get_index(args.index, store=args.store), args.question, args.k)
     if args.json:
         _print_json({"question": args.question, "hits": [h.to_dict() for h in hits]})
         return 0
@@ -86,7 +98,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     from rag.answer import format_answer
     from rag.api import answer
 
-    result = answer(args.question, index=args.index, k=args.k)
+    result = answer(args.question, index=args.index, k=args.k, store=args.store)
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -128,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--store-kind", choices=["flat", "hnsw", "ivf"], default="flat", help="FAISS index type")
     p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.add_argument(
+        "--store",
+        metavar="URI",
+        help="also copy the index into Milvus (milvus://host:port or PATH.db); an index already moved there is "
+        "kept in step without this flag",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_index)
 
@@ -135,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--index", type=Path, help="index directory (default: the seeds index, built if missing)")
+    p.add_argument("--store", metavar="URI", help=STORE_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_search)
 
@@ -142,8 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=5, help="passages to read")
     p.add_argument("--index", type=Path, help="index directory (default: the seeds index, built if missing)")
+    p.add_argument("--store", metavar="URI", help=STORE_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_ask)
+
+    add_migrate_parser(sub)
 
     p = sub.add_parser("eval", help="retrieval and answer metrics on a SQuAD-format file (CMRC 2018, DRCD)")
     p.add_argument("file", type=Path)

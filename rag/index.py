@@ -100,6 +100,7 @@ class BuildReport:
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
     rebuilt_because: str = ""
+    milvus: dict[str, Any] = field(default_factory=dict)  # where the new generation was copied, if anywhere
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -116,6 +117,8 @@ class BuildReport:
             parts.append(f"full rebuild: {self.rebuilt_because}")
         if self.skipped:
             parts.append(f"{len(self.skipped)} files skipped")
+        if self.milvus:
+            parts.append(f"copied into Milvus {self.milvus['uri']} ({self.milvus['collection']})")
         return "; ".join(parts)
 
 
@@ -179,6 +182,15 @@ class Index:
         return np.asarray(
             self.sentence_embeddings[self.sentence_first[position] : self.sentence_first[position + 1]]
         )
+
+    def keyword_scores(self, text: str, depth: int, include: np.ndarray | None = None) -> np.ndarray:
+        """BM25 of ``text`` (Simplified) for every chunk, by position. A store with its own full-text search
+        (Milvus) scores in the engine: its top ``depth`` and the ``include`` rows, 0 elsewhere; otherwise the
+        local keyword index scores every chunk."""
+        engine = getattr(self.store, "keyword_scores", None)
+        if engine is not None:
+            return np.asarray(engine(text, depth, len(self.chunks), include=include), np.float64)
+        return self.keyword.scores(text)
 
     def article_chunks(self, article_id: str) -> list[Chunk]:
         return [c for c in self.chunks if c.article_id == article_id]
@@ -255,8 +267,11 @@ def _check_embedder(directory: Path, manifest: dict[str, Any], embedder: Any) ->
         )
 
 
-def load_index(directory: Path | str, *, embedder: Any = None) -> Index:
-    """Load the live generation; any inconsistency raises an IndexError_ that says how to rebuild."""
+def load_index(directory: Path | str, *, embedder: Any = None, store: str | None = None) -> Index:
+    """Load the live generation; any inconsistency raises an IndexError_ that says how to rebuild.
+
+    ``store``: a Milvus URI (``milvus://host:port``, ``http(s)://…`` or a Milvus Lite ``.db`` path) to search
+    the generation's Milvus copy (``python -m rag migrate``) instead of its FAISS file; FAISS by default."""
     from rag.keyword import KeywordIndex
     from vectorstore import FaissStore
 
@@ -277,16 +292,20 @@ def load_index(directory: Path | str, *, embedder: Any = None) -> Index:
             f"index at {directory} is damaged ({type(exc).__name__}: {exc}); {hint}"
         ) from exc
     try:
-        store = FaissStore.load(generation / "store")
         keyword = KeywordIndex.load(generation / "keyword")
+        vectors = FaissStore.load(generation / "store") if store is None else None
     except IndexError_ as exc:  # the parts' own messages, with this index's rebuild command
         raise IndexMismatchError(f"index at {directory}: {str(exc).split('; rebuild')[0]}; {hint}") from exc
+    if vectors is None:
+        from rag.migrate import open_migrated
+
+        vectors = open_migrated(generation, store)  # its errors say how to migrate
     n = manifest["counts"].get("chunks")
     sizes = {
         "manifest": n,
         "chunks.jsonl": len(chunks),
         "embeddings.npy": embeddings.shape[0],
-        "vector store": len(store),
+        "vector store": len(vectors),
         "keyword index": len(keyword),
     }
     if len(set(sizes.values())) != 1:
@@ -295,10 +314,10 @@ def load_index(directory: Path | str, *, embedder: Any = None) -> Index:
     if (
         embeddings.ndim != 2
         or embeddings.shape[1] != manifest["model"].get("dimension")
-        or store.dim != embeddings.shape[1]
+        or vectors.dim != embeddings.shape[1]
     ):
         raise IndexMismatchError(
-            f"index at {directory}: vectors are {embeddings.shape} and the store is {store.dim}-d, but the manifest "
+            f"index at {directory}: vectors are {embeddings.shape} and the store is {vectors.dim}-d, but the manifest "
             f"says {manifest['model'].get('dimension')}-d; {hint}"
         )
     n_sentences = sum(len(c.sentences) for c in chunks)
@@ -312,7 +331,7 @@ def load_index(directory: Path | str, *, embedder: Any = None) -> Index:
             f"index at {directory}: chunks refer to unknown articles {sorted(missing)[:3]}; {hint}"
         )
     return Index(
-        directory, manifest, articles, chunks, embeddings, store, keyword, embedder, sentence_embeddings
+        directory, manifest, articles, chunks, embeddings, vectors, keyword, embedder, sentence_embeddings
     )
 
 
@@ -363,8 +382,11 @@ def _write_generation(
     embeddings: np.ndarray,
     sentence_embeddings: np.ndarray,
     store_kind: str,
-) -> None:
-    """Write a complete generation, then make it current with one atomic rename; old generations go."""
+    before_commit: Callable[[Path], None] | None = None,
+) -> str:
+    """Write a complete generation, then make it current with one atomic rename; old generations go.
+    ``before_commit(generation)`` runs on the written generation just before it goes live (a failure there
+    leaves the previous generation live). Returns the new generation's name."""
     from rag.keyword import KeywordIndex
     from vectorstore import FaissStore
 
@@ -397,6 +419,8 @@ def _write_generation(
         _fsync_write(
             generation / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
         )
+        if before_commit is not None:
+            before_commit(generation)
         tmp = directory / f".CURRENT.{name}"
         _fsync_write(tmp, name.encode("utf-8"))
         os.replace(tmp, directory / "CURRENT")  # the commit point
@@ -408,6 +432,7 @@ def _write_generation(
             shutil.rmtree(old, ignore_errors=True)
     for stale in directory.glob(".CURRENT.*"):
         stale.unlink(missing_ok=True)
+    return name
 
 
 def _manifest(
@@ -459,6 +484,7 @@ def _sync(
     report: BuildReport,
     keep_unlisted: bool,
     remove: Iterable[str] = (),
+    milvus: str | None = None,
 ) -> BuildReport:
     """Make the index hold ``wanted`` (plus, with ``keep_unlisted``, what it already had), re-embedding only
     articles that are new or whose cleaned text changed."""
@@ -542,12 +568,87 @@ def _sync(
         progress(0.9, "writing the index")
     articles = list(final.values())
     manifest = _manifest(embedder, params, title_context, store_kind, articles, len(chunks), docs)
-    _write_generation(directory, manifest, articles, chunks, embeddings, sentence_embeddings, store_kind)
+    copy = _milvus_copy(directory, milvus, articles, chunks, embeddings, title_context)
+    _write_generation(
+        directory, manifest, articles, chunks, embeddings, sentence_embeddings, store_kind, before_commit=copy
+    )
+    if copy is not None:
+        report.milvus = copy.finish(directory)
     report.articles, report.chunks = len(articles), len(chunks)
     report.seconds = time.monotonic() - started
     if progress:
         progress(1.0, "done")
     return report
+
+
+class _MilvusCopy:
+    """Copies a new generation into Milvus just before it goes live (``before_commit``), then drops the
+    collections of the older generations; see :mod:`rag.migrate`."""
+
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        articles: list[Article],
+        chunks: list[Chunk],
+        embeddings: np.ndarray,
+        title_context: bool,
+    ) -> None:
+        self.settings = settings
+        self.data = ({a.id: a for a in articles}, chunks, embeddings)
+        self.title_context = title_context
+        self.store: Any = None
+
+    def __call__(self, generation: Path) -> None:
+        from rag.migrate import export_generation
+
+        uri = self.settings["uri"]
+        try:
+            self.store, _ = export_generation(
+                generation, *self.data, uri, title_context=self.title_context,
+                index_type=self.settings.get("index_type", "FLAT"),
+                index_params=self.settings.get("index_params"), analyzer=self.settings.get("analyzer"),
+            )  # fmt: skip
+        except IndexError_ as exc:
+            raise IndexError_(
+                f"copying the new index into Milvus at {uri} failed, index unchanged: {exc}"
+            ) from exc
+
+    def finish(self, directory: Path) -> dict[str, Any]:
+        from rag.migrate import drop_stale_collections
+
+        try:
+            dropped = drop_stale_collections(self.store, directory, self.store.collection)
+            return {
+                "uri": self.store.config()["uri"],
+                "collection": self.store.collection,
+                "dropped": dropped,
+            }
+        finally:
+            self.store.close()
+
+
+def _milvus_copy(
+    directory: Path,
+    milvus: str | None,
+    articles: list[Article],
+    chunks: list[Chunk],
+    embeddings: np.ndarray,
+    title_context: bool,
+) -> _MilvusCopy | None:
+    """A copier into ``milvus`` (a URI) or, when None, into wherever the live generation was moved."""
+    if milvus is not None:
+        settings: dict[str, Any] | None = {"uri": milvus}
+    else:
+        try:
+            generation = _current_generation(directory)
+        except IndexError_:
+            return None
+        if not (generation / "milvus").is_dir():  # rag.migrate.MILVUS_DIR; never moved: no pymilvus import
+            return None
+        from rag.migrate import follow_settings
+
+        settings = follow_settings(generation)
+    return None if settings is None else _MilvusCopy(settings, articles, chunks, embeddings, title_context)
 
 
 def build_index(
@@ -561,9 +662,14 @@ def build_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     lock_wait: float = 30.0,
+    milvus: str | None = None,
 ) -> BuildReport:
     """Make the index at ``directory`` hold exactly the articles under ``docs``: new and changed articles are
-    embedded, unchanged ones keep their vectors, removed ones are dropped. Atomic; one writer at a time."""
+    embedded, unchanged ones keep their vectors, removed ones are dropped. Atomic; one writer at a time.
+
+    ``milvus``: a Milvus URI to copy the new generation into before it goes live (as ``python -m rag
+    migrate`` does). Without it, an index that was moved to Milvus is copied again to the same place, so the
+    Milvus copy never falls behind (this and :func:`index_articles` and :func:`update_index` alike)."""
     doc_paths = [Path(d) for d in docs]
     result = ingest(doc_paths, params)
     report = index_articles(
@@ -577,6 +683,7 @@ def build_index(
         progress=progress,
         lock_wait=lock_wait,
         docs=[str(p) for p in doc_paths],
+        milvus=milvus,
     )
     report.skipped = result.skipped
     return report
@@ -594,6 +701,7 @@ def index_articles(
     progress: Progress | None = None,
     lock_wait: float = 30.0,
     docs: Sequence[str] = (),
+    milvus: str | None = None,
 ) -> BuildReport:
     """``build_index`` for articles already in memory (evaluation corpora, uploads)."""
     from rag.embed import load_embedder
@@ -613,6 +721,7 @@ def index_articles(
             progress=progress,
             report=BuildReport(str(directory)),
             keep_unlisted=False,
+            milvus=milvus,
         )
 
 
@@ -624,8 +733,10 @@ def update_index(
     embedder: Any = None,
     progress: Progress | None = None,
     lock_wait: float = 30.0,
+    milvus: str | None = None,
 ) -> BuildReport:
-    """Add (or replace, by id) articles and remove others by id, keeping everything else as it is."""
+    """Add (or replace, by id) articles and remove others by id, keeping everything else as it is
+    (``milvus``: see :func:`build_index`)."""
     directory = Path(directory)
     with _writer_lock(directory, lock_wait):
         current = load_index(directory, embedder=embedder)
@@ -643,4 +754,5 @@ def update_index(
             report=BuildReport(str(directory)),
             keep_unlisted=True,
             remove=remove,
+            milvus=milvus,
         )

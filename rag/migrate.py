@@ -23,7 +23,7 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,9 @@ __all__ = [
     "cmd_migrate",
     "collection_name",
     "default_analyzer",
+    "drop_stale_collections",
+    "export_generation",
+    "follow_settings",
     "migrate_to_milvus",
     "open_migrated",
 ]
@@ -91,65 +94,132 @@ def migrate_to_milvus(
 
     An existing collection of that name is an error unless ``replace`` (then it is dropped and refilled).
     """
-    from rag.index import _current_generation, _writer_lock, embed_text, load_index
-    from vectorstore.milvus_store import MilvusStore
+    from rag.index import _current_generation, _writer_lock, load_index
 
     directory = Path(index_dir)
     started = time.monotonic()
     with _writer_lock(directory, lock_wait):
         generation = _current_generation(directory)
         index = load_index(directory)
-        n, dim = len(index.chunks), int(index.embeddings.shape[1])
-        name = collection or collection_name(directory, generation.name)
-        analyzer = analyzer if analyzer is not None else default_analyzer()
-        store = MilvusStore(uri, name, dim, index=index_type, index_params=index_params, analyzer=analyzer)
-        if not store.created:
-            if not replace:
-                raise IndexError_(
-                    f"collection {name!r} already exists at {uri} ({len(store)} rows); "
-                    "pass --replace to refill it"
-                )
-            store.drop()
-            store = MilvusStore(
-                uri, name, dim, index=index_type, index_params=index_params, analyzer=analyzer
+        store, verified = export_generation(
+            generation,
+            index.articles,
+            index.chunks,
+            index.embeddings,
+            uri,
+            collection,
+            title_context=bool(index.manifest["chunking"].get("title_context", True)),
+            replace=replace,
+            index_type=index_type,
+            index_params=index_params,
+            analyzer=analyzer,
+            progress=progress,
+        )
+        try:
+            dropped = (
+                drop_stale_collections(store, directory, store.collection)
+                if drop_stale and collection is None
+                else []
             )
-        title_context = bool(index.manifest["chunking"].get("title_context", True))
-        batch = 2000
-        for start in range(0, n, batch):
-            stop = min(n, start + batch)
-            chunks = index.chunks[start:stop]
-            store.add(
-                np.arange(start, stop, dtype=np.int64),
-                np.asarray(index.embeddings[start:stop], dtype=np.float32),
-                texts=[
-                    embed_text(index.articles[c.article_id], c, title_context=title_context) for c in chunks
-                ],
-                article_ids=[c.article_id for c in chunks],
-                check_new=False,
-            )
-            if progress:
-                progress(stop / max(n, 1), f"inserted {stop}/{n} chunks")
-        store.flush()
-        checked = _verify(store, index.embeddings, n)
-        store.save(generation / MILVUS_DIR)
-        dropped = _drop_stale(store, directory, name) if drop_stale and collection is None else []
-        report = {
-            "index": str(directory),
-            "generation": generation.name,
-            "uri": store.config()["uri"],
-            "collection": name,
-            "rows": n,
-            "articles": len(index.articles),
-            "dim": dim,
-            "index_type": store.index_type,
-            "analyzer": store.analyzer,
-            "verified_rows": checked,
-            "dropped_collections": dropped,
-            "config": str(generation / MILVUS_DIR / "milvus.json"),
-            "seconds": round(time.monotonic() - started, 2),
-        }
-        store.close()
+            report = _report(store, index, generation, verified, dropped, started)
+        finally:
+            store.close()
     return report
+
+
+def export_generation(
+    generation: Path,
+    articles: dict[str, Any],
+    chunks: Sequence[Any],
+    embeddings: np.ndarray,
+    uri: str,
+    collection: str | None = None,
+    *,
+    title_context: bool = True,
+    replace: bool = False,
+    index_type: str = "FLAT",
+    index_params: dict[str, int] | None = None,
+    analyzer: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> tuple[Any, int]:
+    """Fill a Milvus collection with ``chunks`` (row id = position), their stored ``embeddings`` and the
+    Simplified matching text of each (``articles``: by id, for the titles), check the copy, and write
+    ``<generation>/milvus/milvus.json``. Returns the open :class:`~vectorstore.milvus_store.MilvusStore` and
+    how many sampled rows were checked.
+    No lock is taken: callers hold the index folder's writer lock (``rag.index`` calls this for a new
+    generation before making it live)."""
+    from rag.index import embed_text
+    from vectorstore.milvus_store import MilvusStore
+
+    generation = Path(generation)
+    n, dim = len(chunks), int(embeddings.shape[1])
+    name = collection or collection_name(generation.parent, generation.name)
+    analyzer = analyzer if analyzer is not None else default_analyzer()
+    store = MilvusStore(uri, name, dim, index=index_type, index_params=index_params, analyzer=analyzer)
+    if not store.created:
+        if not replace:
+            rows = len(store)
+            store.close()
+            raise IndexError_(
+                f"collection {name!r} already exists at {uri} ({rows} rows); pass --replace to refill it"
+            )
+        store.drop()
+        store = MilvusStore(uri, name, dim, index=index_type, index_params=index_params, analyzer=analyzer)
+    batch = 2000
+    for start in range(0, n, batch):
+        stop = min(n, start + batch)
+        part = chunks[start:stop]
+        store.add(
+            np.arange(start, stop, dtype=np.int64),
+            np.asarray(embeddings[start:stop], dtype=np.float32),
+            texts=[embed_text(articles[c.article_id], c, title_context=title_context) for c in part],
+            article_ids=[c.article_id for c in part],
+            check_new=False,
+        )
+        if progress:
+            progress(stop / max(n, 1), f"inserted {stop}/{n} chunks")
+    store.flush()
+    verified = _verify(store, embeddings, n)
+    store.save(generation / MILVUS_DIR)
+    return store, verified
+
+
+def follow_settings(generation: Path) -> dict[str, Any] | None:
+    """How ``generation`` was moved to Milvus (``uri``, ``index_type``, ``index_params``, ``analyzer``), for
+    copying its successor the same way; ``None`` when it was not."""
+    from vectorstore.milvus_store import META_FILE, read_config
+
+    config_dir = Path(generation) / MILVUS_DIR
+    if not (config_dir / META_FILE).is_file():
+        return None
+    meta = read_config(config_dir)
+    index = meta.get("index", {})
+    return {
+        "uri": meta["uri"],
+        "index_type": index.get("type", "FLAT"),
+        "index_params": index.get("params") or None,
+        "analyzer": meta.get("analyzer"),
+    }
+
+
+def _report(
+    store: Any, index: Any, generation: Path, verified: int, dropped: list[str], started: float
+) -> dict[str, Any]:
+    return {
+        "index": str(generation.parent),
+        "generation": generation.name,
+        "uri": store.config()["uri"],
+        "collection": store.collection,
+        "rows": len(index.chunks),
+        "articles": len(index.articles),
+        "dim": int(index.embeddings.shape[1]),
+        "index_type": store.index_type,
+        "analyzer": store.analyzer,
+        "verified_rows": verified,
+        "dropped_collections": dropped,
+        "config": str(generation / MILVUS_DIR / "milvus.json"),
+        "seconds": round(time.monotonic() - started, 2),
+    }
 
 
 def _verify(store: Any, embeddings: np.ndarray, n: int) -> int:
@@ -176,7 +246,8 @@ def _verify(store: Any, embeddings: np.ndarray, n: int) -> int:
     return int(sample.size)
 
 
-def _drop_stale(store: Any, directory: Path, keep: str) -> list[str]:
+def drop_stale_collections(store: Any, directory: Path, keep: str) -> list[str]:
+    """Drop the collections of ``directory``'s other generations (through ``store``'s connection)."""
     prefix = f"rag_{_dir_key(directory)}_"
     client = store._client  # the store's own connection
     dropped = []

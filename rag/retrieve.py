@@ -24,6 +24,7 @@ import numpy as np
 from rag.errors import BadQuestionError
 from rag.index import Index
 from rag.scripts import to_simplified
+from rag.timing import stage
 from rag.types import Chunk
 
 __all__ = [
@@ -207,21 +208,26 @@ def rank_chunks(
         empty = np.zeros(0)
         return Ranking(simplified, truncated, np.zeros(0, np.int64), empty, empty, empty, empty)
     if query_vector is None:
-        query_vector = index.embedder.encode_query([simplified])[0]
+        with stage("embed"):
+            query_vector = index.embedder.encode_query([simplified])[0]
     query_vector = np.asarray(query_vector, dtype=np.float32).reshape(-1)
     depth = min(n, params.depth)
 
-    _, dense_ids = index.store.search(query_vector.reshape(1, -1), depth)
-    keyword_all = index.keyword.scores(simplified)
-    keyword_top = np.argpartition(-keyword_all, depth - 1)[:depth] if depth < n else np.arange(n)
-    candidates = np.union1d(dense_ids[0][dense_ids[0] >= 0], keyword_top[keyword_all[keyword_top] > 0])
-    positions = candidates.astype(np.int64)
-    # exact cosines from the stored vectors for every candidate (the store's own scores may be approximate)
-    dense = np.asarray(index.embeddings[positions] @ query_vector, np.float64)
-    sentence = _sentence_scores(index, positions, query_vector)
-    keyword = keyword_all[positions].astype(np.float64)
-    fused = fuse_scores(dense, sentence, keyword, params)
-    order = np.lexsort((positions, -fused))  # best first; ties by position, so results are reproducible
+    with stage("dense"):
+        _, dense_ids = index.store.search(query_vector.reshape(1, -1), depth)
+    with stage("keyword"):
+        keyword_all = index.keyword_scores(simplified, depth, include=dense_ids[0])
+        keyword_top = np.argpartition(-keyword_all, depth - 1)[:depth] if depth < n else np.arange(n)
+    with stage("sentence"):
+        candidates = np.union1d(dense_ids[0][dense_ids[0] >= 0], keyword_top[keyword_all[keyword_top] > 0])
+        positions = candidates.astype(np.int64)
+        # exact cosines from the stored vectors for every candidate (the store's own scores may be approximate)
+        dense = np.asarray(index.embeddings[positions] @ query_vector, np.float64)
+        sentence = _sentence_scores(index, positions, query_vector)
+    with stage("fusion"):
+        keyword = keyword_all[positions].astype(np.float64)
+        fused = fuse_scores(dense, sentence, keyword, params)
+        order = np.lexsort((positions, -fused))  # best first; ties by position, so results are reproducible
     return Ranking(
         simplified, truncated, positions[order], fused[order], dense[order], sentence[order], keyword[order]
     )
@@ -242,8 +248,13 @@ def retrieve_from(
     if k > params.depth:  # enough candidates for k hits
         params = replace(params, depth=int(k))
     ranking = rank_chunks(index, question, params=params, query_vector=query_vector)
+    with stage("hits"):
+        return _hits(index, ranking, int(k))
+
+
+def _hits(index: Index, ranking: Ranking, k: int) -> list[Hit]:
     hits = []
-    for j in range(min(int(k), len(ranking))):
+    for j in range(min(k, len(ranking))):
         chunk = index.chunks[int(ranking.positions[j])]
         article = index.articles[chunk.article_id]
         hits.append(

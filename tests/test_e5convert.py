@@ -356,6 +356,20 @@ def test_embedder_bf16_matches_fp32_and_keeps_order(model_dir: Path) -> None:
 
 
 @pytest.mark.slow
+def test_short_inputs_take_the_direct_path_with_the_same_vectors(model_dir: Path) -> None:
+    embedder = SentenceTransformerEmbedder(model_dir)
+    st_model = embedder._get_model()
+    texts = ["秦皇岛市委书记是谁？", "兰州第二水源地的输水隧洞在哪里开工？"]
+    for kind in ("query", "document"):
+        ours = getattr(embedder, f"encode_{kind}")
+        for batch in (texts[:1], texts):  # 1 and 2 texts: the direct path; ST's encode for reference
+            reference = getattr(st_model, f"encode_{kind}")(batch, convert_to_numpy=True)
+            reference = reference / np.linalg.norm(reference, axis=1, keepdims=True)
+            assert float(np.min(np.sum(ours(batch) * reference, axis=1))) > 0.99999, (kind, len(batch))
+    assert not np.allclose(embedder.encode_query(texts[:1]), embedder.encode_document(texts[:1]))  # prompts
+
+
+@pytest.mark.slow
 def test_build_into_a_new_dir_is_atomic(tmp_path: Path) -> None:
     dest = tmp_path / "e5"
     assert build_default_model(dest) == dest and is_complete_model_dir(dest)

@@ -23,7 +23,10 @@ from rag.migrate import (
     migrate_to_milvus,
     open_migrated,
 )
+from rag.retrieve import retrieve_from
 from rag.scripts import to_simplified
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 QUESTIONS = [
     "秦皇岛市委书记是谁？",
@@ -91,17 +94,83 @@ def test_existing_collection_needs_replace(migrated: tuple[Path, str, dict]) -> 
     assert again["collection"] == report["collection"] and again["rows"] == report["rows"]
 
 
-def test_a_new_generation_is_not_searched_through_the_old_collection(
-    migrated: tuple[Path, str, dict], seed_articles
-) -> None:
+def test_an_update_keeps_the_milvus_copy_in_step(migrated: tuple[Path, str, dict], seed_articles) -> None:
     directory, db, first = migrated
-    update_index(directory, remove=[seed_articles["004"].id], embedder=FakeEmbedder(dim=64))
+    report = update_index(directory, remove=[seed_articles["004"].id], embedder=FakeEmbedder(dim=64))
     generation = _current_generation(directory)
+    store = open_migrated(generation, db)  # the new generation was copied before it went live
+    assert report.milvus["collection"] == collection_name(directory, generation.name)
+    assert report.milvus["dropped"] == [first["collection"]]
+    assert len(store) == len(load_index(directory).chunks) == report.chunks < first["rows"]
+    assert store.analyzer == first["analyzer"]
+    index = load_index(directory, store=db)
+    hits = retrieve_from(index, "九原區提拔了多少名副科級幹部？", 20)
+    assert hits and all(h.article_id != seed_articles["004"].id for h in hits)
+
+
+def test_a_generation_never_moved_says_how_to_migrate(fake_index_copy: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "rag.db")
     with pytest.raises(IndexMissingError, match="python -m rag migrate --index"):
-        open_migrated(generation, db)
-    second = migrate_to_milvus(directory, db)
-    assert second["dropped_collections"] == [first["collection"]]
-    assert len(open_migrated(generation, db)) == len(load_index(directory).chunks) < first["rows"]
+        load_index(fake_index_copy, store=db)
+
+
+def test_a_failed_copy_leaves_the_index_unchanged(
+    migrated: tuple[Path, str, dict], seed_articles, monkeypatch
+) -> None:
+    import rag.migrate
+
+    directory, db, first = migrated
+    before = _current_generation(directory).name
+
+    def unreachable(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise IndexError_("cannot reach Milvus at http://10.0.0.1:19530")
+
+    monkeypatch.setattr(rag.migrate, "export_generation", unreachable)
+    with pytest.raises(IndexError_, match="index unchanged: cannot reach Milvus"):
+        update_index(directory, remove=[seed_articles["004"].id], embedder=FakeEmbedder(dim=64))
+    assert _current_generation(directory).name == before
+    assert sorted(p.name for p in directory.glob("g-*")) == [before]
+    assert len(load_index(directory, store=db)) == first["rows"]
+
+
+def test_retrieval_through_milvus_runs_both_signals_in_the_engine(
+    migrated: tuple[Path, str, dict], monkeypatch
+) -> None:
+    from vectorstore.milvus_store import MilvusStore
+
+    directory, db, _ = migrated
+    local = load_index(directory)
+    engine = load_index(directory, store=db)
+    assert isinstance(engine.store, MilvusStore)
+
+    def no_local_bm25(text: str) -> np.ndarray:
+        raise AssertionError("the local BM25 index must not score when Milvus does")
+
+    monkeypatch.setattr(engine.keyword, "scores", no_local_bm25)
+    for question in QUESTIONS:
+        via_milvus = retrieve_from(engine, question, 5)
+        via_faiss = retrieve_from(local, question, 5)
+        assert via_milvus[0].chunk.id == via_faiss[0].chunk.id, question
+        assert {h.article_id for h in via_milvus[:3]} & {h.article_id for h in via_faiss[:3]}
+
+
+def test_cli_search_and_index_with_store(fake_index_copy: Path, tmp_path: Path, capsys) -> None:
+    from rag.cli import main
+
+    db = str(tmp_path / "cli.db")
+    assert main(["search", QUESTIONS[0], "--index", str(fake_index_copy), "--store", db]) == 2
+    assert "has not been moved to Milvus" in capsys.readouterr().err
+    fresh = tmp_path / "fresh"
+    code = main(
+        ["index", "--docs", str(SEEDS), "--index", str(fresh), "--model", "fake", "--store", db, "--json"]
+    )
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["milvus"]["collection"] == collection_name(fresh, _current_generation(fresh).name)
+    assert main(["search", QUESTIONS[0], "--index", str(fresh), "--store", db, "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert main(["search", QUESTIONS[0], "--index", str(fresh), "--json"]) == 0  # FAISS, for comparison
+    assert len(hits) == 5 and hits[0]["chunk_id"] == json.loads(capsys.readouterr().out)["hits"][0]["chunk_id"]
 
 
 def test_open_migrated_checks_the_uri(migrated: tuple[Path, str, dict], tmp_path: Path) -> None:

@@ -1,0 +1,145 @@
+"""Indexing throughput against the raw model forward on the same texts, in the same run; peak memory.
+
+    .venv/bin/python benchmarks/indexing.py [--paragraphs 200] [--rounds 2] [--out benchmarks/results/indexing.json]
+
+Passages: the first ``--paragraphs`` paragraphs of CMRC 2018 dev, one article each (``rag.evaluate``).
+
+    indexing  ``rag.index.index_articles`` into an empty folder: chunking, tokenizing, embedding every chunk
+              (with its title) and every sentence (the sentence vectors of ``sentences.npy``), the BM25 index,
+              writing and fsyncing the generation.
+    raw       the model's forward pass alone over exactly the texts indexing embeds (the same chunk and
+              sentence texts, prompt included), tokenized beforehand (untimed), sorted by token length and
+              cut into batches of the embedder's batch size: the best the model can do.
+
+Rounds alternate raw / indexing so both see the same machine; medians are reported. ``ratio`` = indexing
+passages/s ÷ raw passages/s (target ≥ 0.9). Peak RSS: the process high-water mark (VmHWM, reset before each
+step through /proc/self/clear_refs) during indexing, and the resident size with the model loaded before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from tune_fusion import data_file  # noqa: E402
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS (Linux ≥ 4.0)
+    except OSError:
+        pass
+
+
+def texts_indexed(articles: list[Any], embedder: Any) -> list[str]:
+    """What indexing embeds, as the model sees it: document prompt + chunk texts, then sentence texts."""
+    from rag.chunk import ChunkParams, chunk_article
+    from rag.index import embed_text, sentence_text
+
+    chunks, sentences = [], []
+    for a in articles:
+        for c in chunk_article(a, ChunkParams()):
+            chunks.append(embed_text(a, c))
+            sentences.extend(sentence_text(a, s) for s in c.sentences)
+    prompt = embedder.prompts.get("document", "")
+    return [prompt + t for t in chunks + sentences]
+
+
+def raw_forward(embedder: Any, texts: list[str]) -> float:
+    """Seconds of the model's forward over ``texts`` (pre-tokenized, length-sorted, batched)."""
+    import torch
+
+    model = embedder._get_model()
+    batches = []
+    lengths = [len(model.tokenizer(t, truncation=True, max_length=512)["input_ids"]) for t in texts]
+    order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+    for start in range(0, len(order), embedder.batch_size):
+        batches.append(model.preprocess([texts[i] for i in order[start : start + embedder.batch_size]]))
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for features in batches:
+            model(features)["sentence_embedding"].float()
+    return time.perf_counter() - started
+
+
+def index_once(articles: list[Any], embedder: Any) -> tuple[float, int, int]:
+    """Seconds to index ``articles`` into a fresh folder, peak RSS during it (kB), chunks made."""
+    from rag.index import index_articles
+
+    with tempfile.TemporaryDirectory(prefix="rag-indexing-") as tmp:
+        _reset_peak()
+        started = time.perf_counter()
+        report = index_articles(articles, Path(tmp) / "index", embedder=embedder)
+        seconds = time.perf_counter() - started
+        return seconds, _status_kb("VmHWM"), report.chunks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--paragraphs", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+
+    from rag.embed import load_embedder
+    from rag.evaluate import load_squad, squad_articles
+
+    embedder = load_embedder()
+    articles = squad_articles(load_squad(data_file("cmrc_dev")))[: args.paragraphs]
+    texts = texts_indexed(articles, embedder)
+    index_once(articles[:5], embedder)  # model load, jieba dictionary, first-call costs
+    rss_model_kb = _status_kb("VmRSS")
+    raw, indexing, peaks, chunks = [], [], [], 0
+    for _ in range(args.rounds):
+        raw.append(raw_forward(embedder, texts))
+        seconds, peak, chunks = index_once(articles, embedder)
+        indexing.append(seconds)
+        peaks.append(peak)
+    n = len(articles)
+    raw_s, index_s = statistics.median(raw), statistics.median(indexing)
+    out = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), load {os.getloadavg()[0]:.2f}",
+        "model": embedder.name,
+        "precision": getattr(embedder, "precision", None),
+        "batch_size": embedder.batch_size,
+        "passages": n,
+        "chunks": chunks,
+        "texts_embedded": len(texts),
+        "raw_forward_s": [round(x, 2) for x in raw],
+        "indexing_s": [round(x, 2) for x in indexing],
+        "raw_passages_per_s": round(n / raw_s, 2),
+        "indexing_passages_per_s": round(n / index_s, 2),
+        "ratio": round(raw_s / index_s, 3),
+        "rss_with_model_mb": round(rss_model_kb / 1024),
+        "peak_rss_indexing_mb": round(max(peaks) / 1024),
+        "load_after": round(os.getloadavg()[0], 2),
+    }
+    text = json.dumps(out, ensure_ascii=False, indent=1)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
