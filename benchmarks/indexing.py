@@ -94,7 +94,9 @@ def index_once(articles: list[Any], embedder: Any) -> tuple[float, int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--paragraphs", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", type=Path)

@@ -72,7 +72,9 @@ def measure(directory: Path, questions: list[str], repeats: int) -> dict[str, An
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cmrc-questions", type=int, default=300)

@@ -43,7 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     if not args.data.is_file():
-        print(f"error: {args.data} not found (the shared data sits beside the repo as ../shared/data)", file=sys.stderr)
+        print(
+            f"error: {args.data} not found (the shared data sits beside the repo as ../shared/data)",
+            file=sys.stderr,
+        )
         return 2
     from rag.embed import SentenceTransformerEmbedder, default_model_name
     from rag.evaluate import load_squad, pooled_index, question_vectors

@@ -170,7 +170,9 @@ def test_cli_search_and_index_with_store(fake_index_copy: Path, tmp_path: Path, 
     assert main(["search", QUESTIONS[0], "--index", str(fresh), "--store", db, "--json"]) == 0
     hits = json.loads(capsys.readouterr().out)["hits"]
     assert main(["search", QUESTIONS[0], "--index", str(fresh), "--json"]) == 0  # FAISS, for comparison
-    assert len(hits) == 5 and hits[0]["chunk_id"] == json.loads(capsys.readouterr().out)["hits"][0]["chunk_id"]
+    assert (
+        len(hits) == 5 and hits[0]["chunk_id"] == json.loads(capsys.readouterr().out)["hits"][0]["chunk_id"]
+    )
 
 
 def test_open_migrated_checks_the_uri(migrated: tuple[Path, str, dict], tmp_path: Path) -> None:
