@@ -43,6 +43,7 @@ test: model browser
 
 lint: setup
 	$(BIN)/ruff check rag vectorstore tests benchmarks $(wildcard ui.py examples)
+	$(BIN)/ruff format --check rag vectorstore tests benchmarks $(wildcard ui.py examples)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from rag import ui_render as R
-from rag.errors import BadQuestionError, RagError
+from rag.errors import BadQuestionError, IndexBusyError, RagError
 from rag.index import Index
 from rag.ui_backend import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, Backend
 
@@ -39,6 +39,10 @@ EXAMPLES = [  # both scripts, all answerable from seeds/
 def _message(exc: BaseException) -> str:
     if isinstance(exc, BadQuestionError) and "empty" in str(exc):
         return "问题是空的，请输入一个问题。"
+    if isinstance(exc, BadQuestionError) and "no words" in str(exc):
+        return "问题里只有标点、符号或表情，请输入要问的内容。"
+    if isinstance(exc, IndexBusyError):
+        return "另一个进程正在写入索引，请稍后再试。"
     return str(exc)
 
 
@@ -100,53 +104,75 @@ def build_app(index: Index | Path | str | None = None, *, data_dir: Path | str |
             messages = backend.add_files(files, lambda f, d: progress(f, desc=d))
         except RagError as exc:
             messages = [f"索引没有更新：{_message(exc)}"]
-        choices = gr.update(choices=backend.choices(), value=None)
-        return _status(messages), backend.articles_html(), choices, None
+        return _status(messages), *articles_and_choices(), None
 
     def remove(article_id: str | None) -> tuple:
         try:
             message = backend.remove(article_id or "")
         except RagError as exc:
             message = f"索引没有更新：{_message(exc)}"
-        return _status([message]), backend.articles_html(), gr.update(choices=backend.choices(), value=None)
+        return _status([message]), *articles_and_choices()
+
+    def articles_and_choices() -> tuple:
+        """The articles table and the removal choices; the index's own message when it cannot be loaded."""
+        try:
+            return backend.articles_html(), gr.update(choices=backend.choices(), value=None)
+        except RagError as exc:
+            message = f'<div class="rag-empty">{html.escape(_message(exc))}</div>'
+            return message, gr.update(choices=[], value=None)
 
     def refresh() -> tuple:
-        try:
-            return backend.articles_html(), gr.update(choices=backend.choices())
-        except RagError as exc:
-            return f'<div class="rag-empty">{html.escape(_message(exc))}</div>', gr.update(choices=[])
+        return articles_and_choices()
 
-    with gr.Blocks(title="新闻问答", analytics_enabled=False) as demo:
+    # delete_cache: Gradio's own copies of uploaded files go after an hour (accepted ones live in data_dir)
+    with gr.Blocks(title="新闻问答", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown("## 新闻问答助手\n根据已收录的新闻文章回答问题，答案附原文引用；繁体、简体都可以问。")
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=360):
                         chatbot = gr.Chatbot(
-                            label="对话", height=520, latex_delimiters=[], buttons=["copy"],
-                            feedback_options=None, placeholder="繁体、简体都可以问，也可以接着上一问追问。",
+                            label="对话",
+                            height=520,
+                            latex_delimiters=[],
+                            buttons=["copy"],
+                            feedback_options=None,
+                            placeholder="繁体、简体都可以问，也可以接着上一问追问。",
                             elem_id="rag-chat",
                         )
                         with gr.Row():
                             box = gr.Textbox(
-                                label="问题", placeholder="输入问题，按回车发送", show_label=False, scale=5,
-                                max_lines=4, elem_id="rag-question",
+                                label="问题",
+                                placeholder="输入问题，按回车发送",
+                                show_label=False,
+                                scale=5,
+                                max_lines=4,
+                                elem_id="rag-question",
                             )
-                            send = gr.Button("发送", variant="primary", scale=1, min_width=80,
-                                             elem_id="rag-send")
+                            send = gr.Button(
+                                "发送", variant="primary", scale=1, min_width=80, elem_id="rag-send"
+                            )
                         gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="示例问题（繁体 / 简体）")
                         clear = gr.Button("清空对话", size="sm", elem_id="rag-clear")
                     with gr.Column(scale=2, min_width=300):
                         sources = gr.HTML(
-                            R.SOURCES_PLACEHOLDER, label="来源", css_template=R.SOURCES_CSS, js_on_load=None,
-                            max_height=680, elem_id="rag-sources",
+                            R.SOURCES_PLACEHOLDER,
+                            label="来源",
+                            css_template=R.SOURCES_CSS,
+                            js_on_load=None,
+                            max_height=680,
+                            elem_id="rag-sources",
                         )
             with gr.Tab("文档", id="docs"):
                 limit = MAX_UPLOAD_BYTES // 2**20
                 gr.Markdown(f"上传 .txt / .md / .html 文章（每个不超过 {limit} MB），加入索引后即可提问。")
                 files = gr.File(
-                    label="选择文件", file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
-                    type="filepath", height=140, elem_id="rag-files",
+                    label="选择文件",
+                    file_count="multiple",
+                    file_types=list(UPLOAD_SUFFIXES),
+                    type="filepath",
+                    height=140,
+                    elem_id="rag-files",
                 )
                 add = gr.Button("加入索引", variant="primary", elem_id="rag-add")
                 status = gr.Markdown(elem_id="rag-status")
@@ -161,7 +187,9 @@ def build_app(index: Index | Path | str | None = None, *, data_dir: Path | str |
         box.submit(respond, **chat_io, api_name="chat")
         send.click(respond, **chat_io, api_visibility="private")
         clear.click(
-            lambda: ([], "", R.SOURCES_PLACEHOLDER), outputs=[chatbot, box, sources], queue=False,
+            lambda: ([], "", R.SOURCES_PLACEHOLDER),
+            outputs=[chatbot, box, sources],
+            queue=False,
             api_visibility="private",
         )
         chatbot.clear(lambda: R.SOURCES_PLACEHOLDER, outputs=[sources], queue=False, api_visibility="private")
@@ -206,9 +234,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("ready in %.1f s: %r", time.monotonic() - started, backend.index())
     demo = build_app(args.index, data_dir=args.data)
     _, _, share_url = demo.launch(
-        server_name=args.host, server_port=args.port, share=args.share,
-        auth=(user, password) if args.auth else None, max_file_size=MAX_UPLOAD_BYTES, allowed_paths=[],
-        prevent_thread_lock=True, quiet=True, footer_links=["api"], show_error=False,
+        server_name=args.host,
+        server_port=args.port,
+        share=args.share,
+        auth=(user, password) if args.auth else None,
+        max_file_size=MAX_UPLOAD_BYTES,
+        allowed_paths=[],
+        prevent_thread_lock=True,
+        quiet=True,
+        footer_links=["api"],
+        show_error=False,
     )
     log.info("serving at http://%s:%s", args.host, demo.server_port)
     if share_url:

@@ -46,7 +46,11 @@ def create_app(index: Any = None, *, path: str = "/qa", data_dir: Path | str | N
         return RedirectResponse(f"{path}/")
 
     return gr.mount_gradio_app(
-        app, build_app(index, data_dir=data_dir), path=path, max_file_size=MAX_UPLOAD_BYTES, allowed_paths=[],
+        app,
+        build_app(index, data_dir=data_dir),
+        path=path,
+        max_file_size=MAX_UPLOAD_BYTES,
+        allowed_paths=[],
         footer_links=["api"],
     )
 

@@ -64,6 +64,10 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     best = from_bytes(data, cp_isolation=list(_LEGACY)).best()
     candidates = [best.encoding] if best is not None else []
     candidates += [enc for enc in _LEGACY if enc not in candidates]
+    # UTF-16 has a NUL in every ASCII character (line breaks too); without one, reading the bytes as UTF-16
+    # turns Latin-1, KOI8-R and the like into pages of made-up Han characters
+    if b"\x00" not in data:
+        candidates = [enc for enc in candidates if not enc.startswith("utf_16")]
     decoded: list[tuple[float, str, str]] = []
     for rank, encoding in enumerate(candidates):
         try:

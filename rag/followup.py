@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.qtype import analyse_question, date_spans, entity_kind, pos_tags
+from rag.retrieve import MAX_QUESTION_CHARS
 from rag.scripts import to_simplified
 
 __all__ = ["Resolution", "history_turns", "resolve_followup"]
@@ -197,7 +198,7 @@ def resolve_followup(question: str, history: Iterable[Any] | None = None) -> Res
     question = to_simplified(question)
     previous, previous_answer = "", ""
     for q, a in history_turns(history):
-        q = to_simplified(q)
+        q = to_simplified(q[:MAX_QUESTION_CHARS])  # as much of an earlier question as was read
         previous = _resolve_one(q, previous, previous_answer).question if previous else q
         previous_answer = to_simplified(a)
     if not previous:

@@ -26,6 +26,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -295,7 +296,10 @@ def load_index(directory: Path | str, *, embedder: Any = None, store: str | None
         keyword = KeywordIndex.load(generation / "keyword")
         vectors = FaissStore.load(generation / "store") if store is None else None
     except IndexError_ as exc:  # the parts' own messages, with this index's rebuild command
-        raise IndexMismatchError(f"index at {directory}: {str(exc).split('; rebuild')[0]}; {hint}") from exc
+        own = re.sub(
+            r"; (re)?build the index$", "", str(exc)
+        )  # the parts' own advice, replaced by the command
+        raise IndexMismatchError(f"index at {directory}: {own}; {hint}") from exc
     if vectors is None:
         from rag.migrate import open_migrated
 
@@ -725,6 +729,19 @@ def index_articles(
         )
 
 
+def _docs_with(docs: Sequence[str], added: Sequence[Article]) -> list[str]:
+    """``docs`` plus the folders of added articles not under any of them, so that the rebuild command
+    (``_rebuild_hint``) brings those articles back too (e.g. the UI's uploads folder)."""
+    out = list(docs)
+    covered = {Path(d).resolve() for d in out}
+    for a in added:
+        folder = Path(a.source).resolve().parent if a.source else None
+        if folder is not None and folder.is_dir() and not ({folder, *folder.parents} & covered):
+            out.append(str(folder))
+            covered.add(folder)
+    return out
+
+
 def update_index(
     directory: Path | str,
     *,
@@ -748,7 +765,7 @@ def update_index(
             params=ChunkParams(chunking["max_chars"], chunking["min_chars"]),
             title_context=chunking["title_context"],
             store_kind=current.manifest["store"]["kind"],
-            docs=current.manifest.get("docs", []),
+            docs=_docs_with(current.manifest.get("docs", []), add),
             rebuild=False,
             progress=progress,
             report=BuildReport(str(directory)),

@@ -61,7 +61,7 @@ def read_article(
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise DocumentError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+            raise DocumentError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit")
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{name}: cannot read ({exc.strerror or exc})") from exc
@@ -71,7 +71,7 @@ def read_article(
     elif suffix == ".md":
         text = markdown_to_text(text)
     article = parse_article(text, article_id=article_id or path.stem, source=name)
-    if not article.paragraphs:
+    if not article.paragraphs or not article.text.strip():  # e.g. a page of scripts only
         raise DocumentError(f"{name}: no article text after cleaning")
     return article
 

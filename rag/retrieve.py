@@ -143,6 +143,10 @@ def prepare_question(question: str) -> tuple[str, bool]:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise BadQuestionError("the question is empty; type a question, e.g. 秦皇島市委書記是誰？")
+    if not any(ch.isalnum() for ch in text):  # Han characters, letters and digits are alphanumeric
+        raise BadQuestionError(
+            "the question has no words, only punctuation, symbols or emoji; type a question, e.g. 秦皇島市委書記是誰？"
+        )
     truncated = len(text) > MAX_QUESTION_CHARS
     return text[:MAX_QUESTION_CHARS], truncated
 

@@ -20,7 +20,7 @@ from rag.errors import DocumentError, RagError
 from rag.index import Index
 from rag.paths import REPO_ROOT, default_docs_dir, default_index_dir
 
-__all__ = ["MAX_K", "MAX_UPLOAD_BYTES", "UPLOAD_SUFFIXES", "Backend", "default_data_dir"]
+__all__ = ["MAX_K", "MAX_UPLOAD_BYTES", "UPLOAD_SUFFIXES", "Backend", "default_data_dir", "reason_in_chinese"]
 
 log = logging.getLogger("rag.ui")
 
@@ -93,8 +93,11 @@ class Backend:
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int = 5) -> Any:
         from rag.answer import answer_from
+        from rag.retrieve import MAX_QUESTION_CHARS
 
-        return answer_from(self.index(), question, history=list(history or ()), k=_clamp(k))
+        # earlier turns cut as a question is: one 100,000-character turn must not slow down every later one
+        turns = [(q[:MAX_QUESTION_CHARS], a[:MAX_QUESTION_CHARS]) for q, a in history or ()]
+        return answer_from(self.index(), question, history=turns, k=_clamp(k))
 
     def retrieve(self, question: str, k: int = 5) -> list[Any]:
         from rag.retrieve import retrieve_from
@@ -143,7 +146,7 @@ class Backend:
         try:
             article = _read_upload(path, stem)
         except DocumentError as exc:
-            raise DocumentError(f"无法读取（{str(exc).split(': ', 1)[-1]}）") from exc
+            raise DocumentError(f"无法读取（{reason_in_chinese(str(exc).split(': ', 1)[-1])}）") from exc
         return replace(article, source=str((self.data_dir / f"{stem}{suffix}").resolve())), stem
 
     def add_files(self, paths: Sequence[str | Path], progress: Progress) -> list[str]:
@@ -158,20 +161,21 @@ class Backend:
         by_hash = {a.content_hash: a for a in index.articles.values()}
         for i, raw in enumerate(paths):
             path = Path(raw)
+            shown = R.one_line(path.name)  # a name holding line breaks stays on its message's line
             progress(0.1 * i / max(1, len(paths)), "读取文件")
             try:
                 article, stem = self._accept(path, {a.id for _, a in accepted}, index)
             except (DocumentError, OSError) as exc:
-                messages.append(f"{path.name}：{exc}")
+                messages.append(f"{shown}：{exc}")
                 continue
             same = by_hash.get(article.content_hash)
             if same is not None and same.id != stem:
-                messages.append(f"{path.name}：内容与已有文章《{same.title}》相同，已跳过")
+                messages.append(f"{shown}：内容与已有文章《{same.title}》相同，已跳过")
                 continue
             by_hash[article.content_hash] = article
             accepted.append((path, article))
             verb = "已更新" if stem in index.articles else "已加入"
-            messages.append(f"{path.name}：{verb}《{article.title}》（编号 {stem}）")
+            messages.append(f"{shown}：{verb}《{article.title}》（编号 {stem}）")
         if not accepted:
             return messages
 
@@ -181,8 +185,10 @@ class Backend:
 
         with self._write_lock:
             add = [a for _, a in accepted]
+            self.data_dir.mkdir(
+                parents=True, exist_ok=True
+            )  # first, so the index records it as a docs folder
             report = update_index(self.directory, add=add, embedder=index.embedder, progress=stage)
-            self.data_dir.mkdir(parents=True, exist_ok=True)
             for path, article in accepted:
                 old = index.articles.get(article.id)
                 if old is not None and old.source != article.source and self.is_upload(old.source):
@@ -205,6 +211,21 @@ class Backend:
             if self.is_upload(article.source):
                 Path(article.source).unlink(missing_ok=True)
         return f"已移除《{article.title}》。索引现有 {report.articles} 篇文章、{report.chunks} 个段落块。"
+
+
+_REASONS = {  # rag.ingest / rag.decode reasons, as the UI says them
+    "empty file": "文件是空的",
+    "looks like a binary file": "不是文本文件",
+    "cannot decode": "无法识别编码（支持 UTF-8、UTF-16、GBK/GB18030、Big5）",
+    "no article text": "清理后没有正文",
+    "has a ": "字节顺序标记（BOM）与内容不符",
+    "cannot read": "无法打开文件",
+}
+
+
+def reason_in_chinese(reason: str) -> str:
+    """The Chinese for a document reason from rag.ingest (the English one when it is not known)."""
+    return next((zh for en, zh in _REASONS.items() if reason.startswith(en)), reason)
 
 
 def _read_upload(path: Path, article_id: str) -> Any:

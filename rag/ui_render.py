@@ -266,8 +266,11 @@ def sources_html(answer: Answer, articles: Mapping[str, Article], hits: Sequence
         return closest_html(answer.closest, note=f"{NOT_FOUND}。最接近的段落：")
     cards = [
         _card(
-            f"[{c.number}]", c.title, _where(c.outlet, c.paragraph),
-            _citation_body(c, articles.get(c.article_id)), _scores_html(_hit_for(c, hits), c),
+            f"[{c.number}]",
+            c.title,
+            _where(c.outlet, c.paragraph),
+            _citation_body(c, articles.get(c.article_id)),
+            _scores_html(_hit_for(c, hits), c),
         )
         for c in _all_citations(answer)
     ]
@@ -280,7 +283,11 @@ def closest_html(hits: Sequence[Any], note: str = "") -> str:
     """Retrieved passages as cards (shown when a question has no answer)."""
     cards = [
         _card(
-            f"#{h.rank}", h.title, _where(h.outlet, h.paragraph), html.escape(h.text), _scores_html(h),
+            f"#{h.rank}",
+            h.title,
+            _where(h.outlet, h.paragraph),
+            html.escape(h.text),
+            _scores_html(h),
             " rag-closest",
         )
         for h in hits

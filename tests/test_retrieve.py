@@ -192,7 +192,8 @@ OFF_CORPUS = ["上海市委书记是谁？", "昨晚的足球比赛谁赢了？"
 def test_real_model_finds_the_right_seed_paragraph_and_scores_off_corpus_low(real_seed_index):
     from rag.api import get_index
 
-    index = get_index(real_seed_index)  # the seeds indexed with the real model (shared with the other slow tests)
+    # the seeds indexed with the real model (shared with the other slow tests)
+    index = get_index(real_seed_index)
     good_scores = []
     for question, article, expected in SEED_QUESTIONS:
         hits = retrieve_from(index, question, k=3)

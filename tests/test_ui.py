@@ -4,6 +4,7 @@ through gradio_client against a launched server, and both ways of embedding the 
 from __future__ import annotations
 
 import html
+import importlib
 import importlib.util
 import re
 import subprocess
@@ -98,8 +99,14 @@ def article() -> Article:
     starts = [0, text.index("前言"), text.index("星河市有"), text.index("结尾")]
     ends = [text.index("\n", s) if "\n" in text[s:] else len(text) for s in starts]
     paragraphs = tuple(Paragraph(i, s, e) for i, (s, e) in enumerate(zip(starts, ends, strict=True)))
-    return Article(id="a1", title=f"星河市举办灯光节{XSS}", text=text, source="a1.txt", outlet="星河日报",
-                   paragraphs=paragraphs)
+    return Article(
+        id="a1",
+        title=f"星河市举办灯光节{XSS}",
+        text=text,
+        source="a1.txt",
+        outlet="星河日报",
+        paragraphs=paragraphs,
+    )
 
 
 def citation(number: int = 1) -> Citation:
@@ -107,8 +114,19 @@ def citation(number: int = 1) -> Citation:
     start = text.index("星河市有")
     end = text.index("另一句")
     a = text.index("1200架")
-    return Citation(number, "a1", f"星河市举办灯光节{XSS}", "星河日报", 3, start, end, text[start:end],
-                    answer_start=a, answer_end=a + 5, score=0.9)
+    return Citation(
+        number,
+        "a1",
+        f"星河市举办灯光节{XSS}",
+        "星河日报",
+        3,
+        start,
+        end,
+        text[start:end],
+        answer_start=a,
+        answer_end=a + 5,
+        score=0.9,
+    )
 
 
 def found() -> Answer:
@@ -302,8 +320,7 @@ def test_chat_endpoint_uses_the_conversation(
 ) -> None:
     from gradio_client import Client
 
-    import rag.answer
-
+    answer_module = importlib.import_module("rag.answer")  # ``rag.answer`` is the function
     seen = []
 
     def fake_answer_from(index, question, *, history=None, k=5, **_):
@@ -312,7 +329,7 @@ def test_chat_endpoint_uses_the_conversation(
             raise BadQuestionError("问题不好")
         return Answer(question, True, "1200架", "星河市有1200架无人机参加。", 0.9)
 
-    monkeypatch.setattr(rag.answer, "answer_from", fake_answer_from)
+    monkeypatch.setattr(answer_module, "answer_from", fake_answer_from)
     client = Client(launch_ui(ui_module.build_app(fake_seed_index)), verbose=False)
     box, history, _ = client.predict("星河市有多少架无人机？", [], api_name="/chat")
     assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
@@ -360,8 +377,9 @@ def test_fastapi_mount_serves_app_and_api_under_qa(
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     port = unused_port
-    server = uvicorn.Server(uvicorn.Config(example.create_app(fake_seed_index), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(example.create_app(fake_seed_index), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -420,8 +438,9 @@ def test_command_line_rejects_a_bad_auth(ui_module, capsys) -> None:
 
 
 @pytest.mark.slow
-def test_ask_returns_the_right_answer_and_citation(ui_module, real_seed_index: Path, real_embedder, launch_ui,
-                                                   seed_articles) -> None:
+def test_ask_returns_the_right_answer_and_citation(
+    ui_module, real_seed_index: Path, real_embedder, launch_ui, seed_articles
+) -> None:
     from gradio_client import Client
 
     from rag.index import load_index

@@ -14,8 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 pytestmark = [
@@ -91,8 +96,9 @@ def upload(page: Any, path: Path) -> None:
     page.locator("#rag-status").get_by_text(path.name).wait_for()
 
 
-def test_hostile_document_is_shown_as_text(ui_module, fake_index_copy: Path, tmp_path: Path, launch_ui,
-                                            page: Any) -> None:
+def test_hostile_document_is_shown_as_text(
+    ui_module, fake_index_copy: Path, tmp_path: Path, launch_ui, page: Any
+) -> None:
     from playwright.sync_api import expect
 
     url = launch_ui(ui_module.build_app(fake_index_copy, data_dir=tmp_path / "uploads"))
