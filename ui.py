@@ -12,6 +12,7 @@ import argparse
 import html
 import logging
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,10 +58,16 @@ def _reply(history: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
 # the app ------------------------------------------------------------------------------------------------
 
 
-def build_app(index: Index | Path | str | None = None, *, data_dir: Path | str | None = None) -> gr.Blocks:
+def build_app(
+    index: Index | Path | str | None = None,
+    *,
+    data_dir: Path | str | None = None,
+    store: str | None = None,
+) -> gr.Blocks:
     """The chat UI. ``index``: an Index, an index directory, or None (the default index, built from seeds/
-    on first use); ``data_dir``: where uploads are kept (default data/uploads). Nothing loads until used."""
-    backend = Backend(index, data_dir)
+    on first use); ``data_dir``: where uploads are kept (default data/uploads); ``store``: a Milvus URI to
+    search the index's Milvus copy (default ``$RAG_STORE``, else FAISS). Nothing loads until used."""
+    backend = Backend(index, data_dir, store=store)
 
     def respond(message: str, history: list[dict[str, Any]]) -> Any:
         question = (message or "").strip()
@@ -212,7 +219,30 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--data", type=Path, default=None, help="uploads folder (default: data/uploads)")
     p.add_argument("--share", action="store_true", help="open a public Gradio share link (off by default)")
     p.add_argument("--auth", default=None, metavar="USER:PASS", help="require this login")
+    p.add_argument(
+        "--store", default=None, metavar="URI",
+        help="search the index's Milvus copy (milvus://host:port or PATH.db; default $RAG_STORE, else FAISS)",
+    )  # fmt: skip
     return p.parse_args(argv)
+
+
+class _Background:
+    """Run ``fn`` in a daemon thread; :meth:`wait` returns the exception it raised, if any."""
+
+    def __init__(self, fn: Any) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn,), name="rag-warm-up", daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Any) -> None:
+        try:
+            fn()
+        except BaseException as exc:  # reported by wait()
+            self._error = exc
+
+    def wait(self) -> BaseException | None:
+        self._thread.join()
+        return self._error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -223,16 +253,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.auth and not (sep and user and password):
         print("error: --auth expects USER:PASS", file=sys.stderr)
         return 2
-    backend = Backend(args.index, args.data)
+    backend = Backend(args.index, args.data, store=args.store)
     started = time.monotonic()
-    log.info("loading the index and the model ...")
     try:
-        backend.warm_up()  # the app below finds the same index (and warm model) through rag.api.get_index
+        log.info("loaded %r", backend.index())  # a missing index is built here; a damaged one stops here
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    log.info("ready in %.1f s: %r", time.monotonic() - started, backend.index())
-    demo = build_app(args.index, data_dir=args.data)
+    # The model loads (and one question is answered) while Gradio starts: questions asked meanwhile wait for
+    # it. The app below finds the same index and warm model through rag.api.get_index.
+    warm_up = _Background(backend.warm_up)
+    demo = build_app(args.index, data_dir=args.data, store=args.store)
     _, _, share_url = demo.launch(
         server_name=args.host,
         server_port=args.port,
@@ -248,6 +279,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("serving at http://%s:%s", args.host, demo.server_port)
     if share_url:
         log.info("public share link: %s", share_url)
+    error = warm_up.wait()
+    if error is not None:
+        print(f"error: {error}", file=sys.stderr)
+        demo.close()
+        return 2
+    log.info("ready in %.1f s: %r, model loaded", time.monotonic() - started, backend.index())
     try:
         demo.block_thread()
     except KeyboardInterrupt:

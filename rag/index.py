@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -146,6 +147,7 @@ class Index:
         self.store = store
         self.keyword = keyword
         self._embedder = embedder
+        self._embedder_lock = threading.Lock()
         self._views: list[Any] | None = None
         self.sentence_embeddings = sentence_embeddings
         # row of each chunk's first sentence in sentence_embeddings; chunk i owns rows [first[i], first[i + 1])
@@ -165,7 +167,9 @@ class Index:
         if self._embedder is None:
             from rag.embed import load_embedder
 
-            self._embedder = load_embedder(self.manifest["model"]["name"])
+            with self._embedder_lock:  # one model, however many threads ask at once
+                if self._embedder is None:
+                    self._embedder = load_embedder(self.manifest["model"]["name"])
         return self._embedder
 
     def view(self, position: int) -> Any:

@@ -45,13 +45,20 @@ class Backend:
     """What the handlers share: the corpus (one index for all sessions, changed under a lock) and the uploads
     folder. Nothing per conversation lives here: a chat's history comes from its own Chatbot."""
 
-    def __init__(self, index: Index | Path | str | None = None, data_dir: Path | str | None = None) -> None:
+    def __init__(
+        self,
+        index: Index | Path | str | None = None,
+        data_dir: Path | str | None = None,
+        *,
+        store: str | None = None,
+    ) -> None:
         given = index if isinstance(index, Index) else None
         directory = given.directory if given is not None else index
         if directory is None and given is None:
             directory = default_index_dir()
         self.directory = Path(directory) if directory is not None else None
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.store = store  # a Milvus URI (see rag.api.get_index); None: $RAG_STORE, else FAISS
         self._given = given
         # an Index handed to us serves while its generation is live; after an update the directory is reloaded
         self._pinned = (self._live(), given) if given is not None and self.directory is not None else None
@@ -65,7 +72,7 @@ class Backend:
     def index(self) -> Index:
         """The live index: loaded on first use (built from seeds/ and the uploads if missing), reloaded when
         its generation changes on disk."""
-        from rag.api import get_index
+        from rag.api import default_store, get_index
         from rag.index import build_index
 
         if self.directory is None:
@@ -76,8 +83,8 @@ class Backend:
             if not self._live():
                 docs = [default_docs_dir()] + ([self.data_dir] if self.data_dir.is_dir() else [])
                 log.info("no index at %s: building it from %s", self.directory, ", ".join(map(str, docs)))
-                build_index(docs, self.directory)
-            fresh = get_index(self.directory)
+                build_index(docs, self.directory, milvus=self.store or default_store())
+            fresh = get_index(self.directory, store=self.store)
             if self._pinned is not None:
                 old = self._pinned[1]._embedder
                 same_model = old is not None and old.name == fresh.manifest["model"]["name"]
@@ -87,9 +94,11 @@ class Backend:
             return fresh
 
     def warm_up(self) -> None:
-        from rag.retrieve import retrieve_from
+        """Load the index, the model and the tokenizers, and answer one question, so that the first user's
+        question is as fast as any other."""
+        from rag.answer import answer_from
 
-        retrieve_from(self.index(), "预热", 1)  # loads the model and the keyword tokenizer
+        answer_from(self.index(), "秦皇岛市委书记是谁？")
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int = 5) -> Any:
         from rag.answer import answer_from

@@ -54,3 +54,28 @@ def test_stages_outside_record_are_not_kept() -> None:
                 with stage("keyword"):
                     pass
     assert set(inner) == {"keyword"} and set(outer) == {"dense"}
+
+
+def test_threads_asking_at_once_share_one_model(fake_index_copy: Path, monkeypatch) -> None:
+    import threading
+    import time
+
+    import rag.embed
+    from rag.index import load_index
+
+    calls = []
+
+    def slow_load(name):  # type: ignore[no-untyped-def]
+        calls.append(name)
+        time.sleep(0.3)
+        return FakeEmbedder(dim=64)
+
+    monkeypatch.setattr(rag.embed, "load_embedder", slow_load)
+    index = load_index(fake_index_copy)
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(index.embedder)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(seen) == 4 and all(e is seen[0] for e in seen)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import html
 import importlib
 import importlib.util
+import json
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -415,7 +417,7 @@ def test_command_line_serves_on_loopback_and_logs_the_url(
     reader.start()
     try:
         deadline = time.monotonic() + 120
-        while not any("serving at" in line for line in lines) and proc.poll() is None:
+        while not any("ready in" in line for line in lines) and proc.poll() is None:
             assert time.monotonic() < deadline, "".join(lines)
             time.sleep(0.2)
         served = [line for line in lines if "serving at" in line]
@@ -426,6 +428,22 @@ def test_command_line_serves_on_loopback_and_logs_the_url(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_model_that_fails_to_load_stops_the_server(
+    ui_module, fake_index_copy: Path, tmp_path: Path, unused_port: int, capsys
+) -> None:
+    from rag.index import _current_generation
+
+    manifest_path = _current_generation(fake_index_copy) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    manifest["model"]["name"] = str(tmp_path / "no-such-model")  # loaded in the background, after launch
+    manifest_path.write_text(json.dumps(manifest), "utf-8")
+    argv = ["--index", str(fake_index_copy), "--data", str(tmp_path / "up"), "--port", str(unused_port)]
+    assert ui_module.main(argv) == 2
+    assert "the embedding model directory" in capsys.readouterr().err
+    with pytest.raises(OSError):  # closed again
+        socket.create_connection(("127.0.0.1", unused_port), timeout=2).close()
 
 
 def test_command_line_rejects_a_bad_auth(ui_module, capsys) -> None:
