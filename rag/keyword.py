@@ -297,6 +297,7 @@ class KeywordIndex:
         params: BM25Params | None = None,
     ) -> None:
         self._tokenizer = tokenizer if tokenizer is not None else default_tokenizer()
+        self._last_query: tuple[str, list[int]] | None = None  # scoring, then each hit's matched terms
         self._params = params if params is not None else BM25Params()
         self._doc_ids: list[str] = []
         self._pos: dict[str, int] = {}
@@ -456,8 +457,13 @@ class KeywordIndex:
     def _query_term_ids(self, query: str) -> list[int]:
         if not isinstance(query, str):
             raise TypeError(f"query must be str, got {type(query).__name__}")
+        last = self._last_query  # one question is tokenized once for its scores and all its hits' terms
+        if last is not None and last[0] == query:
+            return last[1]
         ids = (self._term_ids.get(t) for t in self._tokenizer.tokenize(query))
-        return list(dict.fromkeys(i for i in ids if i is not None))
+        term_ids = list(dict.fromkeys(i for i in ids if i is not None))
+        self._last_query = (query, term_ids)  # one assignment: threads see the old pair or the new one
+        return term_ids
 
     def _score(self, term_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         m = self._matrix

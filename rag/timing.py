@@ -1,9 +1,11 @@
 """Where a query's time goes: ``with record() as t: answer_from(...)`` fills ``t`` with milliseconds per stage.
 
 The pipeline marks its stages with ``stage(name)``; outside ``record()`` a stage costs one context-variable
-lookup and records nothing. Per context (thread or task), so concurrent requests never mix their timings.
+lookup and records nothing. Per context (thread or task), so concurrent requests never mix their timings; work
+handed to another thread records into the caller's dict when run with ``contextvars.copy_context().run``.
 
-Stages: ``embed`` (the question's vector), ``dense`` (vector store search), ``keyword`` (BM25 scores),
+Stages: ``embed`` (the question's vector), ``analyse`` (the question's kind and terms; in ``rag.answer`` it
+runs while the question is embedded, so the two overlap), ``dense`` (vector store search), ``keyword`` (BM25 scores),
 ``sentence`` (exact chunk and best-sentence cosines of the candidates), ``fusion`` (normalize, weigh, sort),
 ``hits`` (hit objects and their matched terms), ``extract`` (answer sentences and spans, citations).
 """
@@ -17,7 +19,7 @@ from contextvars import ContextVar
 
 __all__ = ["STAGES", "record", "stage"]
 
-STAGES = ("embed", "dense", "keyword", "sentence", "fusion", "hits", "extract")
+STAGES = ("embed", "analyse", "dense", "keyword", "sentence", "fusion", "hits", "extract")
 
 _current: ContextVar[dict[str, float] | None] = ContextVar("rag_timings", default=None)
 
