@@ -8,8 +8,8 @@ Passages: the first ``--paragraphs`` paragraphs of CMRC 2018 dev, one article ea
               (with its title) and every sentence (the sentence vectors of ``sentences.npy``), the BM25 index,
               writing and fsyncing the generation.
     raw       the model's forward pass alone over exactly the texts indexing embeds (the same chunk and
-              sentence texts, prompt included), tokenized beforehand (untimed), sorted by token length and
-              cut into batches of the embedder's batch size: the best the model can do.
+              sentence texts, prompt included), tokenized beforehand (untimed) into the same batches
+              (``rag.embed.plan_batches``): what the model costs with nothing around it.
 
 Rounds alternate raw / indexing so both see the same machine; medians are reported. ``ratio`` = indexing
 passages/s ÷ raw passages/s (target ≥ 0.9). Peak RSS: the process high-water mark (VmHWM, reset before each
@@ -51,7 +51,7 @@ def _reset_peak() -> None:
 
 
 def texts_indexed(articles: list[Any], embedder: Any) -> list[str]:
-    """What indexing embeds, as the model sees it: document prompt + chunk texts, then sentence texts."""
+    """What indexing embeds: the chunk texts (with their titles), then the sentence texts."""
     from rag.chunk import ChunkParams, chunk_article
     from rag.index import embed_text, sentence_text
 
@@ -60,20 +60,21 @@ def texts_indexed(articles: list[Any], embedder: Any) -> list[str]:
         for c in chunk_article(a, ChunkParams()):
             chunks.append(embed_text(a, c))
             sentences.extend(sentence_text(a, s) for s in c.sentences)
-    prompt = embedder.prompts.get("document", "")
-    return [prompt + t for t in chunks + sentences]
+    return chunks + sentences
 
 
 def raw_forward(embedder: Any, texts: list[str]) -> float:
-    """Seconds of the model's forward over ``texts`` (pre-tokenized, length-sorted, batched)."""
+    """Seconds of the model's forward over ``texts`` alone: tokenized beforehand (untimed) into the batches
+    the embedder itself plans (``rag.embed.plan_batches``: by token count, ``token_budget`` padded tokens)."""
     import torch
 
+    from rag.embed import plan_batches
+
     model = embedder._get_model()
-    batches = []
-    lengths = [len(model.tokenizer(t, truncation=True, max_length=512)["input_ids"]) for t in texts]
-    order = sorted(range(len(texts)), key=lambda i: -lengths[i])
-    for start in range(0, len(order), embedder.batch_size):
-        batches.append(model.preprocess([texts[i] for i in order[start : start + embedder.batch_size]]))
+    lengths = embedder.token_counts(texts, "document")
+    plan = plan_batches(lengths, embedder.token_budget, embedder.batch_size)
+    prompt = model.prompts.get("document") or None
+    batches = [model.preprocess([texts[i] for i in batch], prompt=prompt) for batch in plan]
     started = time.perf_counter()
     with torch.inference_mode():
         for features in batches:
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), load {os.getloadavg()[0]:.2f}",
         "model": embedder.name,
         "precision": getattr(embedder, "precision", None),
-        "batch_size": embedder.batch_size,
+        "batching": f"token budget {embedder.token_budget}, at most {embedder.batch_size} texts",
         "passages": n,
         "chunks": chunks,
         "texts_embedded": len(texts),

@@ -31,6 +31,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "default_model_name",
     "load_embedder",
+    "plan_batches",
 ]
 
 Precision = Literal["bf16", "fp32"]
@@ -62,6 +63,23 @@ class Embedder(Protocol):
         ...
 
 
+def plan_batches(lengths: Sequence[int], token_budget: int, max_batch: int) -> list[list[int]]:
+    """Positions of texts grouped into batches, longest first, each holding at most ``max_batch`` texts and
+    at most ``token_budget`` padded tokens (its size times its longest text; a text longer than the budget
+    goes alone)."""
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and (len(current) >= max_batch or (len(current) + 1) * lengths[current[0]] > token_budget):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
 def _as_list(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise TypeError("pass a sequence of texts, not a single string")
@@ -87,7 +105,13 @@ class SentenceTransformerEmbedder:
 
     ``precision="bf16"`` (the default) casts the loaded weights to bfloat16: on CPU it runs about twice as
     fast as float32 with cosine ≈ 0.99998 to it (see ``benchmarks/embed_speed.py``). Outputs are always
-    float32 and re-normalized. Texts are sorted by length before batching so batches pad little.
+    float32 and re-normalized.
+
+    Many texts are batched by a token budget: sorted by token count, longest first, and cut so that each
+    batch's size times its longest text stays within ``token_budget`` padded tokens (at most ``batch_size``
+    texts). Long passages go 12 to a batch, short sentences up to 128, and little is padding: on 2 cores this
+    runs the indexer's texts ≈18 % faster than fixed batches of 16 (``benchmarks/indexing.py``). One or two
+    texts (a question) take a direct path, see :meth:`_encode_few`.
     """
 
     def __init__(
@@ -96,12 +120,13 @@ class SentenceTransformerEmbedder:
         *,
         device: str = "cpu",
         precision: Precision = "bf16",
-        batch_size: int = 16,
+        batch_size: int = 128,
+        token_budget: int = 4096,
     ) -> None:
         if precision not in ("bf16", "fp32"):
             raise ValueError(f"precision must be 'bf16' or 'fp32', not {precision!r}")
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        if batch_size < 1 or token_budget < 1:
+            raise ValueError("batch_size and token_budget must be at least 1")
         raw = os.fspath(name_or_path)
         local = Path(raw).expanduser()
         self._local_dir: Path | None = local.resolve() if local.is_dir() else None
@@ -111,6 +136,7 @@ class SentenceTransformerEmbedder:
         self.device = device
         self.precision: Precision = precision
         self.batch_size = batch_size
+        self.token_budget = token_budget
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self._fingerprint: str | None = None
@@ -185,19 +211,27 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if len(texts) <= 2:
             return _normalize_rows(self._encode_few(model, texts, kind))
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # longest first, as ST does
-        encode = model.encode_query if kind == "query" else model.encode_document
+        from sentence_transformers.util import batch_to_device
+        from tqdm.auto import tqdm
+
+        prompt = model.prompts.get(kind) or None
+        batches = plan_batches(self.token_counts(texts, kind), self.token_budget, self.batch_size)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
-            emb = encode(
-                [texts[i] for i in order],
-                batch_size=self.batch_size,
-                show_progress_bar=show_progress,
-                convert_to_tensor=True,
-                normalize_embeddings=False,
-            )
-        out = np.empty((len(texts), emb.shape[1]), dtype=np.float32)
-        out[order] = emb.float().cpu().numpy()
+            for batch in tqdm(batches, desc="Batches", disable=not show_progress):
+                features = model.preprocess([texts[i] for i in batch], prompt=prompt)
+                emb = model(batch_to_device(features, model.device))["sentence_embedding"]
+                out[batch] = emb.float().cpu().numpy()
         return _normalize_rows(out)
+
+    def token_counts(self, texts: Sequence[str], kind: Literal["query", "document"]) -> list[int]:
+        """How many tokens the model reads of each text, its ``kind``'s prompt included (truncated as it is)."""
+        model = self._get_model()
+        prompt = model.prompts.get(kind) or ""
+        ids = model.tokenizer([prompt + t for t in texts], truncation=True, max_length=model.max_seq_length)[
+            "input_ids"
+        ]
+        return [len(x) for x in ids]
 
     @staticmethod
     def _encode_few(model: SentenceTransformer, texts: list[str], kind: str) -> np.ndarray:

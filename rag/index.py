@@ -550,16 +550,14 @@ def _sync(
             sentence_rows.append(None)
 
     if to_embed:
-        if progress:
-            progress(0.0, f"embedding {len(to_embed)} chunks")
-        vectors = embedder.encode_document([t for _, t in to_embed], show_progress=progress is None)
-        for (position, _), vector in zip(to_embed, vectors, strict=True):
-            rows[position] = vector
-        if progress:
-            progress(0.5, "embedding their sentences")
+        # chunks and their sentences in one call, so the embedder batches them all by length together
         flat = [t for _, texts in sentences_to_embed for t in texts]
-        vectors = embedder.encode_document(flat, show_progress=progress is None)
-        at = 0
+        if progress:
+            progress(0.0, f"embedding {len(to_embed)} chunks and their {len(flat)} sentences")
+        vectors = embedder.encode_document([t for _, t in to_embed] + flat, show_progress=progress is None)
+        for (position, _), vector in zip(to_embed, vectors[: len(to_embed)], strict=True):
+            rows[position] = vector
+        at = len(to_embed)
         for position, texts in sentences_to_embed:
             sentence_rows[position] = vectors[at : at + len(texts)]
             at += len(texts)

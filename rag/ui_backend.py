@@ -28,8 +28,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_K = 20
 _STAGES = {  # rag.index progress messages, in Chinese
-    "embedding their": "计算句子向量",
-    "embedding": "计算段落向量",
+    "embedding": "计算段落和句子向量",
     "writing": "写入索引",
     "done": "完成",
 }
