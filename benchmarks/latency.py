@@ -8,6 +8,8 @@ if missing, a no-op otherwise) for the 12 seed questions of benchmarks/retrieval
 questions to 50, each asked ``--repeats`` times; the model is loaded and one question answered before timing.
 CMRC: the same on the CMRC 2018 dev pooled index (``rag.evaluate.pooled_index``, cached) for the first
 ``--cmrc-questions`` dev questions, asked once each. Every call embeds its question (no vector cache).
+``model_forward_alone_p50_ms``: the question encoder alone in a tight loop over the same questions, measured
+just before, as a gauge of the machine's speed at that moment (this shared VM's varies by 1.5x over an hour).
 
 Stages (``rag.timing.STAGES``): embed, analyse, dense, keyword, sentence, fusion, hits, extract. ``analyse``
 (question kind and terms) runs while the question is embedded on another thread, so it overlaps ``embed``;
@@ -46,6 +48,11 @@ def measure(directory: Path, questions: list[str], repeats: int) -> dict[str, An
 
     index = rag.get_index(directory)
     rag.answer(questions[0], index=directory)  # model load, tokenizer dictionaries, first-call costs
+    forward = []  # the model alone, question after question: how fast this machine is right now
+    for q in questions:
+        started = time.perf_counter()
+        index.embedder.encode_query([q])
+        forward.append((time.perf_counter() - started) * 1000)
     totals: list[float] = []
     stages: dict[str, list[float]] = {name: [] for name in (*STAGES, "other")}
     found = 0
@@ -65,6 +72,7 @@ def measure(directory: Path, questions: list[str], repeats: int) -> dict[str, An
         "questions": len(questions),
         "repeats": repeats,
         "answered": round(found / len(totals), 3),
+        "model_forward_alone_p50_ms": _ms(percentile(forward, 50)),
         "p50_ms": _ms(percentile(totals, 50)),
         "p95_ms": _ms(percentile(totals, 95)),
         "max_ms": _ms(max(totals)),
