@@ -196,3 +196,26 @@ def test_cli_migrate(fake_index_copy: Path, tmp_path: Path, capsys) -> None:
     args = parser.parse_args(["migrate", "--index", str(fake_index_copy), "--to", "ftp://nowhere"])
     with pytest.raises(IndexError_, match="not a Milvus URI"):
         args.handler(args)
+
+
+def test_the_ui_backend_searches_milvus_and_uploads_keep_it_in_step(
+    migrated: tuple[Path, str, dict], tmp_path: Path
+) -> None:
+    from rag.ui_backend import Backend
+    from vectorstore.milvus_store import MilvusStore
+
+    directory, db, first = migrated
+    backend = Backend(directory, tmp_path / "uploads", store=db)
+    assert isinstance(backend.index().store, MilvusStore) and len(backend.index().store) == first["rows"]
+    upload = tmp_path / "tea.txt"
+    upload.write_text(
+        "青川县举办首届茶叶博览会\n\n本报讯 青川县首届茶叶博览会昨日开幕，现场签约项目12个，签约金额12.6亿元。\n",
+        encoding="utf-8",
+    )
+    messages = backend.add_files([upload], lambda fraction, stage: None)
+    assert messages[0].startswith("tea.txt：已加入")
+    index = backend.index()  # the new generation, copied into Milvus before it went live
+    assert "tea" in index.articles and isinstance(index.store, MilvusStore)
+    assert len(index.store) == len(index.chunks) == first["rows"] + len(index.article_chunks("tea"))
+    hits = backend.retrieve("青川县茶叶博览会签约金额是多少？", 3)
+    assert hits[0].article_id == "tea"
