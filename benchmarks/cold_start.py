@@ -13,7 +13,6 @@ warm). Target: serving ≤ 15 s.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -30,7 +29,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from report import emit  # noqa: E402
 
 QUESTION = "宝鸡市委书记是谁？"
 
@@ -118,12 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         "serving_s_max": max(serving),
         "first_answer_s_median": round(statistics.median(answers), 2),
     }
-    text = json.dumps(out, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return emit(out, args.out)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ step through /proc/self/clear_refs) during indexing, and the resident size with 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from report import emit  # noqa: E402
 from tune_fusion import data_file  # noqa: E402
 
 
@@ -136,12 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_indexing_mb": round(max(peaks) / 1024),
         "load_after": round(os.getloadavg()[0], 2),
     }
-    text = json.dumps(out, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return emit(out, args.out)
 
 
 if __name__ == "__main__":

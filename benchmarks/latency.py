@@ -20,7 +20,6 @@ resolution, index lookup, and any part of ``analyse`` that outlasts ``embed``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from report import emit  # noqa: E402
 from retrieval import SEED_QUESTIONS  # noqa: E402
 from tune_fusion import data_file  # noqa: E402
 
@@ -112,12 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         questions = [q.question for q in load_squad(path).questions][: args.cmrc_questions]
         out["cmrc_dev_pooled"] = measure(cmrc.directory, questions, 1)
     out["load_after"] = round(os.getloadavg()[0], 2)
-    text = json.dumps(out, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return emit(out, args.out)
 
 
 if __name__ == "__main__":

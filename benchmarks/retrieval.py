@@ -19,7 +19,6 @@ time, on the index of seeds/ (built into the cache on first use), 50 questions x
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from report import emit  # noqa: E402
 from tune_fusion import DATASETS, data_file, load_features, rrf_ranks, single_ranks, summary  # noqa: E402
 
 # Questions about the seed articles (both scripts), then off-corpus ones; padded with trial questions to 50.
@@ -141,12 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_latency:
         out["seeds_latency"] = seeds_latency(embedder)
     out["seconds"] = round(time.monotonic() - started, 1)
-    text = json.dumps(out, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return emit(out, args.out)
 
 
 if __name__ == "__main__":

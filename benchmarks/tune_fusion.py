@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from report import emit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -358,12 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             best = _grid(tune, replace(default, k1=k1, b=b), 0.1, 1)[0]
             report["bm25_params"][f"k1={k1} b={b}"] = best
     report["seconds"] = round(time.monotonic() - started, 1)
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return emit(report, args.out)
 
 
 if __name__ == "__main__":
