@@ -50,6 +50,23 @@ def ui_module():
 
 
 @pytest.fixture(scope="session")
+def benchmark_module():
+    """Import a script of ``benchmarks/`` by name (they import each other by bare name, so the folder is on
+    ``sys.path`` only while importing)."""
+    import importlib
+    import sys
+
+    def load(name: str):  # type: ignore[no-untyped-def]
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        try:
+            return importlib.import_module(name)
+        finally:
+            sys.path.remove(str(ROOT / "benchmarks"))
+
+    return load
+
+
+@pytest.fixture(scope="session")
 def fake_seed_index(tmp_path_factory) -> Path:
     """The seeds indexed with FakeEmbedder(dim=64), built once per session: copy it before changing it."""
     from rag.embed import FakeEmbedder

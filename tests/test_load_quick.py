@@ -3,7 +3,6 @@ index, loopback) while an article is uploaded through the page's upload event; p
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def load():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import load as module
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    return module
+def load(benchmark_module):  # type: ignore[no-untyped-def]
+    return benchmark_module("load")
 
 
 def _answer(question: str, answer: str, article: str, start: int) -> dict:

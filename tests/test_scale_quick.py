@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def scale():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import scale as module
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    return module
+def scale(benchmark_module):  # type: ignore[no-untyped-def]
+    return benchmark_module("scale")
 
 
 def test_exact_top_matches_brute_force(scale) -> None:
