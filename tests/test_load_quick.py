@@ -3,11 +3,7 @@ index, loopback) while an article is uploaded through the page's upload event; p
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")

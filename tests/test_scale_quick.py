@@ -8,8 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
 def scale(benchmark_module):  # type: ignore[no-untyped-def]
