@@ -11,10 +11,8 @@ CMRC: the same on the CMRC 2018 dev pooled index (``rag.evaluate.pooled_index``,
 ``model_forward_alone_p50_ms``: the question encoder alone in a tight loop over the same questions, measured
 just before, as a gauge of the machine's speed at that moment (this shared VM's varies by 1.5x over an hour).
 
-Stages (``rag.timing.STAGES``): embed, analyse, dense, keyword, sentence, fusion, hits, extract. ``analyse``
-(question kind and terms) runs while the question is embedded on another thread, so it overlaps ``embed``;
-``other`` is the call minus every stage but ``analyse`` (question checks, script detection, follow-up
-resolution, index lookup, and any part of ``analyse`` that outlasts ``embed``).
+Stages (``rag.timing.STAGES``): embed, analyse, dense, keyword, sentence, fusion, hits, extract; ``other`` is
+the rest of the call (question checks, script detection, follow-up resolution, index lookup).
 """
 
 from __future__ import annotations
@@ -66,7 +64,7 @@ def measure(directory: Path, questions: list[str], repeats: int) -> dict[str, An
             found += answer.found
             for name in STAGES:
                 stages[name].append(timings.get(name, 0.0))
-            stages["other"].append(total - sum(v for k, v in timings.items() if k != "analyse"))
+            stages["other"].append(total - sum(timings.values()))
     return {
         "index": f"{len(index.articles)} articles, {len(index.chunks)} chunks",
         "questions": len(questions),

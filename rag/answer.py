@@ -28,13 +28,9 @@ with offsets into ``Article.text`` (``article.text[c.start:c.end] == c.quote``).
 
 from __future__ import annotations
 
-import contextvars
 import math
-import os
 import re
-import threading
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -674,26 +670,6 @@ class Reading:
     read: list[_Sentence] = field(default_factory=list)  # the ones read closely (spans found), by final score
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _embed_in_background(index: Index, text: str) -> Future[np.ndarray]:
-    """``index.embedder.encode_query([text])[0]`` on a worker thread (the pool is made on first use)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(
-                max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="rag-embed"
-            )
-
-    def embed() -> np.ndarray:
-        with stage("embed"):
-            return index.embedder.encode_query([text])[0]
-
-    return _pool.submit(contextvars.copy_context().run, embed)  # the caller's rag.timing record, if any
-
-
 def read_question(
     index: Index,
     question: str,
@@ -720,14 +696,14 @@ def read_question(
     reading = Reading(text, script, resolution, "；".join(notes))
     if len(index.chunks) == 0:
         return reading
-    # the question is embedded on another thread while this one analyses it (part-of-speech tagging, ≈5 ms of
-    # Python, overlapping the ≈20 ms forward pass, which holds the GIL only between its operations)
-    embedding = _embed_in_background(index, query_text(asked)) if query_vector is None else None
+    if query_vector is None:
+        with stage("embed"):
+            query_vector = index.embedder.encode_query([query_text(asked)])[0]
+    qvec = np.asarray(query_vector, dtype=np.float32).reshape(-1)
     with stage("analyse"):
         cache = _cache(index)
         info = reading.info = analyse_question(query_text(asked))
         terms = _terms(index, cache, info.text, info)
-    qvec = np.asarray(query_vector if embedding is None else embedding.result(), dtype=np.float32).reshape(-1)
     reading.hits = list(retrieve_from(index, asked, k, query_vector=qvec) if hits is None else hits)
     with stage("extract"):
         reading.sentences = _collect_sentences(index, cache, reading.hits, qvec, terms, info, params)

@@ -4,8 +4,7 @@ The pipeline marks its stages with ``stage(name)``; outside ``record()`` a stage
 lookup and records nothing. Per context (thread or task), so concurrent requests never mix their timings; work
 handed to another thread records into the caller's dict when run with ``contextvars.copy_context().run``.
 
-Stages: ``embed`` (the question's vector), ``analyse`` (the question's kind and terms; in ``rag.answer`` it
-runs while the question is embedded, so the two overlap), ``dense`` (vector store search), ``keyword`` (BM25 scores),
+Stages: ``embed`` (the question's vector), ``analyse`` (the question's kind and terms), ``dense`` (vector store search), ``keyword`` (BM25 scores),
 ``sentence`` (exact chunk and best-sentence cosines of the candidates), ``fusion`` (normalize, weigh, sort),
 ``hits`` (hit objects and their matched terms), ``extract`` (answer sentences and spans, citations).
 """
