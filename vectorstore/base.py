@@ -27,9 +27,12 @@ __all__ = [
     "VectorStore",
     "check_ids",
     "check_k",
+    "check_pairs",
     "check_vectors",
+    "missing_results",
     "read_checked_blob",
     "read_checked_meta",
+    "unit_rows",
     "write_atomic",
 ]
 
@@ -118,6 +121,29 @@ def check_vectors(vectors: np.ndarray, dim: int, *, what: str = "vectors") -> np
         bad = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
         raise ValueError(f"{what} must be finite: row {bad} holds NaN or infinity (after float32 conversion)")
     return out
+
+
+def check_pairs(ids: np.ndarray | list[int], vectors: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """``ids`` and ``vectors`` to add, checked (:func:`check_ids`, :func:`check_vectors`) and one id a row."""
+    checked_ids = check_ids(ids)
+    vecs = check_vectors(vectors, dim)
+    if vecs.shape[0] != checked_ids.shape[0]:
+        raise ValueError(f"got {checked_ids.shape[0]} ids for {vecs.shape[0]} vectors")
+    return checked_ids, vecs
+
+
+def unit_rows(x: np.ndarray, what: str) -> np.ndarray:
+    """The rows of ``x`` scaled to length 1 (inner product = cosine); an all-zero row is a ``ValueError``."""
+    norms = np.linalg.norm(x, axis=1)
+    zero = np.flatnonzero(norms <= 1e-12)
+    if zero.size:
+        raise ValueError(f"{what} must not be all-zero (row {int(zero[0])}): cosine similarity is undefined")
+    return np.ascontiguousarray(x / norms[:, None], dtype=np.float32)
+
+
+def missing_results(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores, ids)`` for ``n`` queries and ``k`` slots, every slot missing (to be filled by a search)."""
+    return np.full((n, k), MISSING_SCORE, dtype=np.float32), np.full((n, k), MISSING_ID, dtype=np.int64)
 
 
 def check_k(k: int) -> int:

@@ -45,9 +45,12 @@ from .base import (
     VectorStore,
     check_ids,
     check_k,
+    check_pairs,
     check_vectors,
+    missing_results,
     read_checked_blob,
     read_checked_meta,
+    unit_rows,
     write_atomic,
 )
 
@@ -104,14 +107,6 @@ def _positive_int(name: str, value: Any, *, allow_zero: bool = False) -> int:
     if value < (0 if allow_zero else 1):
         raise ValueError(f"{name} must be {'non-negative' if allow_zero else 'positive'}, got {value}")
     return int(value)
-
-
-def _normalized(x: np.ndarray, what: str) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1)
-    zero = np.flatnonzero(norms <= 1e-12)
-    if zero.size:
-        raise ValueError(f"{what} must not be all-zero (row {int(zero[0])}): cosine similarity is undefined")
-    return np.ascontiguousarray(x / norms[:, None], dtype=np.float32)
 
 
 def _idmap_contents(index: faiss.IndexIDMap2) -> tuple[np.ndarray, np.ndarray]:
@@ -176,13 +171,10 @@ class FaissStore(VectorStore):
 
     # ------------------------------------------------------------------ mutation
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        ids = check_ids(ids)
-        vecs = check_vectors(vectors, self._dim)
-        if vecs.shape[0] != ids.shape[0]:
-            raise ValueError(f"got {ids.shape[0]} ids for {vecs.shape[0]} vectors")
+        ids, vecs = check_pairs(ids, vectors, self._dim)
         if ids.size == 0:
             return
-        vecs = _normalized(vecs, "vectors")
+        vecs = unit_rows(vecs, "vectors")
         taken = [int(i) for i in ids if int(i) in self._ids]
         if taken:
             raise ValueError(f"ids already in the store: {taken[:5]}{' ...' if len(taken) > 5 else ''}")
@@ -215,11 +207,10 @@ class FaissStore(VectorStore):
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = check_k(k)
         q = check_vectors(queries, self._dim, what="queries")
-        scores = np.full((q.shape[0], k), MISSING_SCORE, dtype=np.float32)
-        labels = np.full((q.shape[0], k), MISSING_ID, dtype=np.int64)
+        scores, labels = missing_results(q.shape[0], k)
         if q.shape[0] == 0 or not self._ids:
             return scores, labels
-        q = _normalized(q, "queries")
+        q = unit_rows(q, "queries")
         kk = min(k, len(self._ids))
         params = self._search_params(kk)
         # One query gains nothing from OpenMP threads and loses a lot when the cores are busy (31 ms vs

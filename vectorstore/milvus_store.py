@@ -37,7 +37,17 @@ import numpy as np
 
 from rag.errors import IndexBusyError, IndexError_, IndexMismatchError, IndexMissingError
 
-from .base import MISSING_ID, MISSING_SCORE, VectorStore, check_ids, check_k, check_vectors, write_atomic
+from .base import (
+    VectorStore,
+    check_ids,
+    check_k,
+    check_pairs,
+    check_vectors,
+    missing_results,
+    read_checked_meta,
+    unit_rows,
+    write_atomic,
+)
 
 __all__ = [
     "DEFAULT_ANALYZER",
@@ -384,11 +394,8 @@ class MilvusStore(VectorStore):
         Rows without text are found by dense search only. ``check_new=False`` skips the look-up that rejects
         ids already stored (for a bulk load into a new collection).
         """
-        ids = check_ids(ids)
-        vecs = check_vectors(vectors, self._dim)
+        ids, vecs = check_pairs(ids, vectors, self._dim)
         n = ids.shape[0]
-        if vecs.shape[0] != n:
-            raise ValueError(f"got {n} ids for {vecs.shape[0]} vectors")
         texts = [""] * n if texts is None else list(texts)
         article_ids = [""] * n if article_ids is None else list(article_ids)
         if len(texts) != n or len(article_ids) != n:
@@ -397,7 +404,7 @@ class MilvusStore(VectorStore):
         _check_strings(article_ids, "article id", MAX_ARTICLE_ID_BYTES)
         if n == 0:
             return
-        vecs = _normalized(vecs, "vectors")
+        vecs = unit_rows(vecs, "vectors")
         if check_new:
             taken = self._present(ids)
             if taken:
@@ -490,11 +497,10 @@ class MilvusStore(VectorStore):
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = check_k(k)
         q = check_vectors(queries, self._dim, what="queries")
-        scores = np.full((q.shape[0], k), MISSING_SCORE, dtype=np.float32)
-        labels = np.full((q.shape[0], k), MISSING_ID, dtype=np.int64)
+        scores, labels = missing_results(q.shape[0], k)
         if q.shape[0] == 0:
             return scores, labels
-        q = _normalized(q, "queries")
+        q = unit_rows(q, "queries")
         limit = min(k, _MAX_TOPK)
         params = self._dense_search_params()
         if self._index_type == "HNSW":
@@ -629,22 +635,15 @@ class MilvusStore(VectorStore):
 def read_config(directory: Path) -> dict[str, Any]:
     """The ``milvus.json`` written by :meth:`MilvusStore.save`, checked."""
     path = Path(directory) / META_FILE
-    if not path.is_file():
-        raise IndexMissingError(f"no Milvus store description at {path}")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexMismatchError(f"{path} cannot be read ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
-        raise IndexMismatchError(f"{path} is not a Milvus store description")
-    if meta.get("format_version") != _FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"{path} has format version {meta.get('format_version')!r}, this code reads 1"
-        )
-    for name, typ in {"uri": str, "collection": str, "dim": int, "count": int, "index": dict}.items():
-        if not isinstance(meta.get(name), typ) or isinstance(meta.get(name), bool):
-            raise IndexMismatchError(f"{path} lacks a valid {name!r}")
-    return meta
+    return read_checked_meta(
+        path,
+        fmt=_FORMAT,
+        version=_FORMAT_VERSION,
+        fields={"uri": str, "collection": str, "dim": int, "count": int, "index": dict},
+        missing=lambda: IndexMissingError(f"no Milvus store description at {path}"),
+        mismatch=lambda detail: IndexMismatchError(f"Milvus store description in {directory}: {detail}"),
+        description="Milvus store description",
+    )
 
 
 def _lite_locked(path: Path) -> bool:
@@ -667,14 +666,6 @@ def _positive_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return int(value)
-
-
-def _normalized(x: np.ndarray, what: str) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1)
-    zero = np.flatnonzero(norms <= 1e-12)
-    if zero.size:
-        raise ValueError(f"{what} must not be all-zero (row {int(zero[0])}): cosine similarity is undefined")
-    return np.ascontiguousarray(x / norms[:, None], dtype=np.float32)
 
 
 def _check_strings(values: Sequence[str], what: str, max_bytes: int) -> None:
