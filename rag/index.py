@@ -649,9 +649,7 @@ def _milvus_copy(
             generation = _current_generation(directory)
         except IndexError_:
             return None
-        if not (generation / "milvus").is_dir():  # rag.migrate.MILVUS_DIR; never moved: no pymilvus import
-            return None
-        from rag.migrate import follow_settings
+        from rag.migrate import follow_settings  # cheap: no pymilvus import unless the generation was moved
 
         settings = follow_settings(generation)
     return None if settings is None else _MilvusCopy(settings, articles, chunks, embeddings, title_context)

@@ -211,10 +211,6 @@ class KeywordTokenizer:
                 yield number + prefix, start, num_end + len(prefix)
         yield number, start, num_end
 
-    @property
-    def user_words(self) -> tuple[str, ...]:
-        return tuple(self._user_words)
-
     def jieba(self) -> jieba.Tokenizer:
         """The private jieba tokenizer (loaded on first use); read-only to callers."""
         return self._tokenizer()

@@ -187,7 +187,7 @@ def export_generation(
 def follow_settings(generation: Path) -> dict[str, Any] | None:
     """How ``generation`` was moved to Milvus (``uri``, ``index_type``, ``index_params``, ``analyzer``), for
     copying its successor the same way; ``None`` when it was not."""
-    from vectorstore.milvus_store import META_FILE, read_config
+    from vectorstore.milvus_store import META_FILE, read_config  # pymilvus itself loads only to connect
 
     config_dir = Path(generation) / MILVUS_DIR
     if not (config_dir / META_FILE).is_file():

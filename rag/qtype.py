@@ -260,18 +260,13 @@ def pos_tokenizer() -> jieba.posseg.POSTokenizer:
     from rag.keyword import DOMAIN_WORDS, default_tokenizer
 
     logging.getLogger("jieba").setLevel(logging.WARNING)  # its "Building prefix dict ..." chatter
+    # The default keyword tokenizer has loaded jieba's dictionary and added DOMAIN_WORDS (its default user
+    # words) exactly as add_word(word, tag="n") would here: copy its tables, tag the words, and skip loading the
+    # dictionary a second time (≈1 s).
+    base = default_tokenizer().jieba()
     tokenizer = jieba.Tokenizer()
-    keyword = default_tokenizer()
-    if keyword.user_words == DOMAIN_WORDS:
-        # the keyword tokenizer has loaded jieba's dictionary and added the same words, in the same order, as
-        # add_word below would: copy its tables instead of loading the dictionary again (≈1 s)
-        base = keyword.jieba()
-        tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(base.FREQ), base.total, True
-        tokenizer.user_word_tag_tab.update(dict.fromkeys(DOMAIN_WORDS, "n"))
-    else:  # pragma: no cover - the default keyword tokenizer always has DOMAIN_WORDS
-        tokenizer.initialize()
-        for word in DOMAIN_WORDS:
-            tokenizer.add_word(word, tag="n")
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(base.FREQ), base.total, True
+    tokenizer.user_word_tag_tab.update(dict.fromkeys(DOMAIN_WORDS, "n"))
     # POSTokenizer(tokenizer) would parse jieba's tag dictionary again (≈1.2 s); importing jieba.posseg has
     # already parsed it for the module's own tokenizer, so take a copy of that table instead
     pos = object.__new__(jieba.posseg.POSTokenizer)
