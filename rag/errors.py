@@ -1,46 +1,133 @@
-"""The library's error hierarchy. The CLI and the UI turn these into messages; nothing here exits."""
+"""The library's error hierarchy: errors carry data, and the CLI and the UI turn them into messages.
+
+Every error has a ``message`` (what went wrong), a ``code`` (stable, for a caller that maps errors to its own
+words: the chat UI's Chinese messages), a ``hint`` (what to do about it, e.g. the command that rebuilds an
+index) and the ``path`` it is about, when there is one. ``str(error)`` is ``"message; hint"``. Nothing here
+exits, and nobody reads the text back: branch on the class or the ``code``.
+
+A vector store (``vectorstore``) raises its own :class:`vectorstore.errors.StoreError`; :func:`store_errors`
+turns one into the index error of the same meaning where this package calls a store.
+"""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import ClassVar
+
+from vectorstore.errors import StoreBusyError, StoreError, StoreMismatchError, StoreMissingError
 
 __all__ = [
     "BadQuestionError",
     "DocumentError",
     "IndexBusyError",
-    "IndexError_",
     "IndexMismatchError",
     "IndexMissingError",
+    "IndexProblem",
     "ModelError",
     "RagError",
+    "as_index_problem",
+    "store_errors",
 ]
 
 
 class RagError(Exception):
     """Base class of every error this package raises on purpose."""
 
+    default_code: ClassVar[str] = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        hint: str = "",
+        path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.message = message
+        self.code = code or self.default_code
+        self.hint = hint
+        self.path = None if path is None else os.fspath(path)
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
 
 class DocumentError(RagError):
-    """A document could not be read or decoded (the message names the file)."""
+    """A document could not be read or used. ``reason`` is the message without the file name; ``code`` is
+    one of ``empty_file``, ``binary_file``, ``bom_mismatch``, ``undecodable``, ``no_text``, ``unreadable``,
+    ``too_large``, ``unsupported_type``."""
+
+    default_code = "document"
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        code: str | None = None,
+        hint: str = "",
+        path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.reason = reason
+        named = f"{os.fspath(path)}: {reason}" if path is not None else reason
+        super().__init__(named, code=code, hint=hint, path=path)
 
 
 class BadQuestionError(RagError):
-    """A question is empty or otherwise unusable."""
+    """A question is unusable; ``code``: ``question_not_text``, ``question_empty`` or ``question_no_words``."""
+
+    default_code = "bad_question"
 
 
 class ModelError(RagError):
     """The embedding model could not be built or loaded."""
 
-
-class IndexError_(RagError):
-    """Base class of index problems; the message says how to rebuild."""
+    default_code = "model"
 
 
-class IndexMissingError(IndexError_):
-    """No index exists at the given directory."""
+class IndexProblem(RagError):
+    """Base class of index problems; the ``hint`` says how to build, rebuild or move the index."""
+
+    default_code = "index"
 
 
-class IndexMismatchError(IndexError_):
+class IndexMissingError(IndexProblem):
+    """No index (or no Milvus copy of it) exists where one was asked for."""
+
+    default_code = "index_missing"
+
+
+class IndexMismatchError(IndexProblem):
     """The index on disk does not fit this code, model or its own files (corrupt, other model, other format)."""
 
+    default_code = "index_mismatch"
 
-class IndexBusyError(IndexError_):
-    """Another process is writing the index."""
+
+class IndexBusyError(IndexProblem):
+    """Another process is writing the index (or holds its Milvus Lite database)."""
+
+    default_code = "index_busy"
+
+
+_FROM_STORE: tuple[tuple[type[StoreError], type[IndexProblem]], ...] = (
+    (StoreMissingError, IndexMissingError),
+    (StoreMismatchError, IndexMismatchError),
+    (StoreBusyError, IndexBusyError),
+)
+
+
+def as_index_problem(exc: StoreError) -> IndexProblem:
+    """The index error that means what the store's ``exc`` means (same message, hint and path)."""
+    kind = next((ours for theirs, ours in _FROM_STORE if isinstance(exc, theirs)), IndexProblem)
+    return kind(exc.message, hint=exc.hint, path=exc.path)
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Raise a vector store's error inside the block as the matching :class:`IndexProblem`."""
+    try:
+        yield
+    except StoreError as exc:
+        raise as_index_problem(exc) from exc

