@@ -20,12 +20,13 @@ from typing import Any
 
 import gradio as gr
 
-from rag import ui_render as R
-from rag.errors import BadQuestionError, IndexBusyError, RagError
+from rag.app import render_html as R
+from rag.app.backend import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, Backend
+from rag.app.messages import user_message
+from rag.errors import RagError
 from rag.index import Index
-from rag.ui_backend import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, Backend
 
-__all__ = ["EXAMPLES", "MAX_UPLOAD_BYTES", "Backend", "build_app", "main"]
+__all__ = ["EXAMPLES", "MAX_UPLOAD_BYTES", "Backend", "build_app", "main", "parse_args"]
 
 log = logging.getLogger("rag.ui")
 
@@ -35,16 +36,6 @@ EXAMPLES = [  # both scripts, all answerable from seeds/
     "蘭州市開展的是什麼活動？",
     "宝鸡市委书记是谁？",
 ]
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, BadQuestionError) and "empty" in str(exc):
-        return "问题是空的，请输入一个问题。"
-    if isinstance(exc, BadQuestionError) and "no words" in str(exc):
-        return "问题里只有标点、符号或表情，请输入要问的内容。"
-    if isinstance(exc, IndexBusyError):
-        return "另一个进程正在写入索引，请稍后再试。"
-    return str(exc)
 
 
 def _status(messages: Sequence[str]) -> str:
@@ -81,7 +72,7 @@ def build_app(
         try:
             answer = backend.ask(question, turns)
         except RagError as exc:
-            yield "", _reply(history, R.error_markdown(_message(exc))), R.SOURCES_PLACEHOLDER
+            yield "", _reply(history, R.error_markdown(user_message(exc))), R.SOURCES_PLACEHOLDER
             return
         except Exception:
             log.exception("answering %r failed", question)
@@ -95,14 +86,14 @@ def build_app(
         try:
             return backend.ask(question, None, k).to_dict()
         except RagError as exc:
-            raise gr.Error(_message(exc)) from exc
+            raise gr.Error(user_message(exc)) from exc
 
     def retrieve(question: str, k: int = 5) -> dict:
         """The k passages that best match the question, best first, with their dense and keyword scores."""
         try:
             return {"question": question, "hits": [h.to_dict() for h in backend.retrieve(question, k)]}
         except RagError as exc:
-            raise gr.Error(_message(exc)) from exc
+            raise gr.Error(user_message(exc)) from exc
 
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         if not files:
@@ -110,14 +101,14 @@ def build_app(
         try:
             messages = backend.add_files(files, lambda f, d: progress(f, desc=d))
         except RagError as exc:
-            messages = [f"索引没有更新：{_message(exc)}"]
+            messages = [f"索引没有更新：{user_message(exc)}"]
         return _status(messages), *articles_and_choices(), None
 
     def remove(article_id: str | None) -> tuple:
         try:
             message = backend.remove(article_id or "")
         except RagError as exc:
-            message = f"索引没有更新：{_message(exc)}"
+            message = f"索引没有更新：{user_message(exc)}"
         return _status([message]), *articles_and_choices()
 
     def articles_and_choices() -> tuple:
@@ -125,7 +116,7 @@ def build_app(
         try:
             return backend.articles_html(), gr.update(choices=backend.choices(), value=None)
         except RagError as exc:
-            message = f'<div class="rag-empty">{html.escape(_message(exc))}</div>'
+            message = f'<div class="rag-empty">{html.escape(user_message(exc))}</div>'
             return message, gr.update(choices=[], value=None)
 
     def refresh() -> tuple:
@@ -211,7 +202,7 @@ def build_app(
 # command line -------------------------------------------------------------------------------------------
 
 
-def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Serve the news question-answering chat UI.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     p.add_argument("--port", type=int, default=7860)
@@ -246,7 +237,7 @@ class _Background:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parse(argv)
+    args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("rag").setLevel(logging.INFO)
     user, sep, password = (args.auth or "").partition(":")
@@ -261,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     # The model loads (and one question is answered) while Gradio starts: questions asked meanwhile wait for
-    # it. The app below finds the same index and warm model through rag.api.get_index.
+    # it. The app below finds the same index and warm model through rag.app.live (one holder per index).
     warm_up = _Background(backend.warm_up)
     demo = build_app(args.index, data_dir=args.data, store=args.store)
     _, _, share_url = demo.launch(

@@ -37,7 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.answer import (  # noqa: E402
+from rag.eval import pooled_index, question_vectors  # noqa: E402
+from rag.extract import (  # noqa: E402
     DEFAULT_PARAMS,
     MIN_FIT,
     SENTENCE_FEATURES,
@@ -47,10 +48,10 @@ from rag.answer import (  # noqa: E402
     confidence_features,
     read_question,
 )
-from rag.evaluate import SquadQuestion, load_squad, pooled_index, question_vectors  # noqa: E402
+from rag.ingest import SquadQuestion, load_squad  # noqa: E402
+from rag.ingest.scripts import to_simplified  # noqa: E402
 from rag.metrics import exact_match, f1_score, percentile  # noqa: E402
-from rag.retrieve import retrieve_from  # noqa: E402
-from rag.scripts import to_simplified  # noqa: E402
+from rag.search import retrieve_from  # noqa: E402
 
 __all__ = ["DATA_DIR", "Prepared", "data_path", "load", "prepare", "sentence_covers"]
 
@@ -109,7 +110,7 @@ def evaluate(
     rows = []
     times = []
     by_kind: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
-    from rag.qtype import analyse_question
+    from rag.extract.qtype import analyse_question
 
     for q, v in zip(questions, vectors, strict=True):
         golds = _golds(q)

@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import answers as bench
 
-from rag.answer import CONFIDENCE_FEATURES, DEFAULT_PARAMS, confidence_features, read_question
-from rag.retrieve import retrieve_from
+from rag.extract import CONFIDENCE_FEATURES, DEFAULT_PARAMS, confidence_features, read_question
+from rag.search import retrieve_from
 
 SEED_POSITIVES = [
     ("秦皇島1-9月固定資產投資增長了多少？", "3.2%"),
@@ -111,14 +111,14 @@ def squad_features(name: str, corpus: str | None, limit: int | None) -> tuple[np
 
 def seed_features() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(positive features, whether their short answer was right, negative features) on the seeds index."""
-    from rag.answer import normalize_answer
     from rag.embed import load_embedder
-    from rag.index import build_index, load_index
-    from rag.paths import cache_dir, default_docs_dir
+    from rag.extract import normalize_answer
+    from rag.index import BuildOptions, build_index, load_index
+    from rag.settings import cache_dir, default_docs_dir
 
     embedder = load_embedder(None)
     directory = cache_dir() / "test-indexes" / "seeds"  # shared with the tests' real_seed_index fixture
-    build_index([default_docs_dir()], directory, embedder=embedder, lock_wait=900)
+    build_index([default_docs_dir()], directory, BuildOptions(embedder=embedder, lock_wait=900))
     index = load_index(directory, embedder=embedder)
     pos, right = [], []
     for question, short in SEED_POSITIVES:

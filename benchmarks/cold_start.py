@@ -96,12 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from rag.embed import load_embedder
-    from rag.index import build_index
-    from rag.paths import cache_dir
+    from rag.index import BuildOptions, build_index
+    from rag.settings import cache_dir
 
     embedder = load_embedder()
     source = cache_dir() / "bench" / f"seeds-{embedder.fingerprint()}"
-    build_index([ROOT / "seeds"], source, embedder=embedder)  # a no-op when it exists
+    build_index([ROOT / "seeds"], source, BuildOptions(embedder=embedder))  # a no-op when it exists
     del embedder
     runs = []
     with tempfile.TemporaryDirectory(prefix="rag-cold-index-") as tmp:

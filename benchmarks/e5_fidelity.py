@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from rag.e5convert import build_default_model
+    from rag.embed.e5convert import build_default_model
 
     t0 = time.perf_counter()
     model_dir = args.model or build_default_model()

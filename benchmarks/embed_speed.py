@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from rag.e5convert import build_default_model
     from rag.embed import SentenceTransformerEmbedder
+    from rag.embed.e5convert import build_default_model
 
     model_dir = args.model or build_default_model()
     passages, queries, source = load_texts(args.n, args.queries)

@@ -52,8 +52,8 @@ def _reset_peak() -> None:
 
 def texts_indexed(articles: list[Any], embedder: Any) -> list[str]:
     """What indexing embeds: the chunk texts (with their titles), then the sentence texts."""
-    from rag.chunk import ChunkParams, chunk_article
     from rag.index import embed_text, sentence_text
+    from rag.ingest.chunk import ChunkParams, chunk_article
 
     chunks, sentences = [], []
     for a in articles:
@@ -84,12 +84,12 @@ def raw_forward(embedder: Any, texts: list[str]) -> float:
 
 def index_once(articles: list[Any], embedder: Any) -> tuple[float, int, int]:
     """Seconds to index ``articles`` into a fresh folder, peak RSS during it (kB), chunks made."""
-    from rag.index import index_articles
+    from rag.index import BuildOptions, index_articles
 
     with tempfile.TemporaryDirectory(prefix="rag-indexing-") as tmp:
         _reset_peak()
         started = time.perf_counter()
-        report = index_articles(articles, Path(tmp) / "index", embedder=embedder)
+        report = index_articles(articles, Path(tmp) / "index", BuildOptions(embedder=embedder))
         seconds = time.perf_counter() - started
         return seconds, _status_kb("VmHWM"), report.chunks
 
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from rag.embed import load_embedder
-    from rag.evaluate import load_squad, squad_articles
+    from rag.ingest import load_squad, squad_articles
 
     embedder = load_embedder()
     articles = squad_articles(load_squad(data_file("cmrc_dev")))[: args.paragraphs]

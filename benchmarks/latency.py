@@ -90,13 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from rag.embed import load_embedder
-    from rag.evaluate import load_squad, pooled_index
-    from rag.index import build_index
-    from rag.paths import cache_dir
+    from rag.eval import pooled_index
+    from rag.index import BuildOptions, build_index
+    from rag.ingest import load_squad
+    from rag.settings import cache_dir
 
     embedder = load_embedder()
     seeds_dir = cache_dir() / "bench" / f"seeds-{embedder.fingerprint()}"
-    build_index([ROOT / "seeds"], seeds_dir, embedder=embedder)
+    build_index([ROOT / "seeds"], seeds_dir, BuildOptions(embedder=embedder))
     trial = [q.question for q in load_squad(data_file("cmrc_trial")).questions]
     out: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), load {os.getloadavg()[0]:.2f}",

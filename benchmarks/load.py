@@ -167,20 +167,20 @@ def ask(client: Any, question: str, timeout: float) -> dict:
 
 def prepare_index(target: Path, *, fake: bool, source: Path | None) -> str:
     """Put a private copy of the index at ``target``; returns a description."""
-    from rag.index import build_index
+    from rag.index import BuildOptions, build_index
 
     if fake:
         from rag.embed import FakeEmbedder
 
-        build_index([ROOT / "seeds"], target, embedder=FakeEmbedder(dim=64))
+        build_index([ROOT / "seeds"], target, BuildOptions(embedder=FakeEmbedder(dim=64)))
         return "seeds/ with FakeEmbedder(64), built for this run"
     if source is None:
-        from rag.paths import cache_dir
+        from rag.settings import cache_dir
 
         source = cache_dir() / "test-indexes" / "seeds"
         if not (source / "CURRENT").is_file():
             # what tests/conftest.py's real_seed_index does
-            build_index([ROOT / "seeds"], source, lock_wait=900)
+            build_index([ROOT / "seeds"], source, BuildOptions(lock_wait=900))
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.lock", ".CURRENT.*"))
     return f"copy of {source}"
 

@@ -44,15 +44,15 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def analyzers() -> dict[str, dict[str, Any]]:
-    from rag.migrate import ANALYZERS, default_analyzer
+    from rag.index.milvus import ANALYZERS, default_analyzer
 
     return {name: default_analyzer(name) for name in ANALYZERS}
 
 
 def rank_chunks_engine(index: Any, store: Any, question: str, params: Any, query_vector: np.ndarray) -> Any:
     """``rag.retrieve.rank_chunks`` with Milvus doing both candidate searches (the wiring proposed for it)."""
-    from rag.retrieve import Ranking, _sentence_scores, fuse_scores, prepare_question
-    from rag.scripts import to_simplified
+    from rag.ingest.scripts import to_simplified
+    from rag.search import Ranking, fuse_scores, prepare_question, sentence_scores
 
     text, truncated = prepare_question(question)
     simplified = to_simplified(text)
@@ -65,7 +65,7 @@ def rank_chunks_engine(index: Any, store: Any, question: str, params: Any, query
     candidates = np.union1d(dense_ids[0][dense_ids[0] >= 0], keyword_top[keyword_all[keyword_top] > 0])
     positions = candidates.astype(np.int64)
     dense = np.asarray(index.embeddings[positions] @ query_vector, np.float64)
-    sentence = _sentence_scores(index, positions, query_vector)
+    sentence = sentence_scores(index, positions, query_vector)
     keyword = keyword_all[positions].astype(np.float64)
     fused = fuse_scores(dense, sentence, keyword, params)
     order = np.lexsort((positions, -fused))
@@ -76,7 +76,7 @@ def rank_chunks_engine(index: Any, store: Any, question: str, params: Any, query
 
 def _wired() -> bool:
     """Whether rag.retrieve.rank_chunks already asks a Milvus store for its BM25 scores."""
-    from rag.retrieve import rank_chunks
+    from rag.search import rank_chunks
 
     return "keyword_scores" in inspect.getsource(rank_chunks)
 
@@ -97,10 +97,10 @@ def _tie_aware_same(a: list[int], b: list[int], scores: dict[int, float], eps: f
 def compare(
     index: Any, store: Any, questions: list[str], vectors: np.ndarray, gold: list[str] | None, k: int = 5
 ) -> dict[str, Any]:
-    from rag.evaluate import paragraph_ranks
+    from rag.eval import paragraph_ranks
+    from rag.ingest.scripts import to_simplified
     from rag.metrics import mrr_at_k, percentile, recall_at_k
-    from rag.retrieve import FusionParams, prepare_question, rank_chunks
-    from rag.scripts import to_simplified
+    from rag.search import FusionParams, prepare_question, rank_chunks
 
     params = FusionParams()
     engine_index = copy.copy(index)
@@ -220,16 +220,18 @@ def run_dataset(
 ) -> dict[str, Any]:
     from tune_fusion import data_file
 
-    from rag.evaluate import load_squad, pooled_index, question_vectors
-    from rag.index import build_index, load_index
-    from rag.migrate import migrate_to_milvus, open_migrated
-    from rag.paths import cache_dir
+    from rag.eval import pooled_index, question_vectors
+    from rag.index import BuildOptions, build_index, load_index
+    from rag.index.migrate import MilvusTarget, migrate_to_milvus
+    from rag.index.milvus import open_migrated
+    from rag.ingest import load_squad
+    from rag.settings import cache_dir
 
     if name == "seeds":
         from retrieval import SEED_QUESTIONS
 
         source = cache_dir() / "bench" / f"seeds-{embedder.fingerprint()}"
-        build_index([ROOT / "seeds"], source, embedder=embedder)
+        build_index([ROOT / "seeds"], source, BuildOptions(embedder=embedder))
         questions, gold = list(SEED_QUESTIONS), None
     else:
         path = data_file(name)
@@ -250,7 +252,7 @@ def run_dataset(
     result: dict[str, Any] = {"chunks": len(index.chunks), "articles": len(index.articles), "analyzers": {}}
     for analyzer_name in analyzer_names:
         db = workdir / f"{name}-{analyzer_name}.db"
-        report = migrate_to_milvus(copy_dir, str(db), analyzer=analyzers()[analyzer_name])
+        report = migrate_to_milvus(copy_dir, MilvusTarget(str(db), analyzer=analyzers()[analyzer_name]))
         store = open_migrated(Path(report["config"]).parents[1], str(db))
         started = time.perf_counter()
         result["analyzers"][analyzer_name] = {

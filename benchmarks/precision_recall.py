@@ -49,10 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     from rag.embed import SentenceTransformerEmbedder, default_model_name
-    from rag.evaluate import load_squad, pooled_index, question_vectors
+    from rag.eval import pooled_index, question_vectors
     from rag.index import embed_text
-    from rag.retrieve import prepare_question
-    from rag.scripts import to_simplified
+    from rag.ingest import load_squad
+    from rag.ingest.scripts import to_simplified
+    from rag.search import prepare_question
 
     bf16 = SentenceTransformerEmbedder(default_model_name(), precision="bf16")
     fp32 = SentenceTransformerEmbedder(default_model_name(), precision="fp32")

@@ -54,15 +54,17 @@ def _round(x: float) -> float:
 
 
 def seeds_latency(embedder: Any, n: int = 50, repeats: int = 3) -> dict[str, Any]:
-    from rag.evaluate import load_squad
-    from rag.index import build_index, load_index
+    from rag.index import BuildOptions, build_index, load_index
+    from rag.ingest import load_squad
+    from rag.ingest.scripts import to_simplified
     from rag.metrics import percentile
-    from rag.paths import cache_dir
-    from rag.retrieve import prepare_question, rank_chunks, retrieve_from
-    from rag.scripts import to_simplified
+    from rag.search import prepare_question, rank_chunks, retrieve_from
+    from rag.settings import cache_dir
 
     directory = cache_dir() / "bench" / f"seeds-{embedder.fingerprint()}"
-    build_index([ROOT / "seeds"], directory, embedder=embedder)  # a no-op when the seeds have not changed
+    build_index(
+        [ROOT / "seeds"], directory, BuildOptions(embedder=embedder)
+    )  # a no-op when the seeds have not changed
     index = load_index(directory, embedder=embedder)
     trial = [q.question for q in load_squad(data_file("cmrc_trial")).questions]
     questions = (SEED_QUESTIONS + trial)[:n]
@@ -106,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from rag.embed import load_embedder
-    from rag.evaluate import evaluate_index, load_squad, pooled_index
-    from rag.retrieve import FusionParams
+    from rag.eval import evaluate_index, pooled_index
+    from rag.ingest import load_squad
+    from rag.search import FusionParams
 
     embedder = load_embedder(args.model)
     started = time.monotonic()

@@ -152,9 +152,9 @@ def vector_stats(x: np.ndarray, q: np.ndarray | None, rng: np.random.Generator) 
 
 def reference_stats(directory: Path) -> dict[str, Any]:
     """The same statistics for a real index (its chunk vectors, and its cached question vectors if any)."""
-    from rag.index import _current_generation
+    from rag.index import current_generation
 
-    generation = _current_generation(directory)
+    generation = current_generation(directory)
     x = np.load(generation / "embeddings.npy", allow_pickle=False)
     qs = sorted(directory.glob("questions-*.npy"))
     q = np.load(qs[0], allow_pickle=False) if qs else None
@@ -272,7 +272,7 @@ def dictionary_words() -> tuple[list[str], np.ndarray]:
 
 
 def keyword_benchmark(args: argparse.Namespace) -> dict[str, Any]:
-    from rag.keyword import KeywordIndex
+    from rag.search import KeywordIndex
 
     n = args.keyword_n or args.n
     words, freqs = dictionary_words()

@@ -62,10 +62,11 @@ class Features:
 
 
 def load_features(name: str, embedder: Any) -> Features:
-    from rag.evaluate import load_squad, pooled_index, question_vectors
+    from rag.eval import pooled_index, question_vectors
     from rag.index import embed_text
-    from rag.retrieve import prepare_question
-    from rag.scripts import matching_view, to_simplified
+    from rag.ingest import load_squad
+    from rag.ingest.scripts import matching_view, to_simplified
+    from rag.search import prepare_question
 
     path = data_file(name)
     t = time.monotonic()
@@ -104,7 +105,7 @@ def bm25(
     f: Features, text: str = "title", k1: float = 1.5, b: float = 0.75, method: str = "lucene"
 ) -> np.ndarray:
     """(q, c) BM25 scores for a document text variant; ``text="sentence"`` takes the best sentence's score."""
-    from rag.keyword import BM25Params, KeywordIndex
+    from rag.search import BM25Params, KeywordIndex
 
     key = (text, k1, b, method)
     if key not in f.bm25:
@@ -312,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from rag.embed import load_embedder
-    from rag.retrieve import FusionParams
+    from rag.search import FusionParams
 
     started = time.monotonic()
     embedder = load_embedder(args.model)

@@ -1,5 +1,7 @@
+"""``python -m rag``: the command line (:mod:`rag.app.cli`)."""
+
 import sys
 
-from rag.cli import main
+from rag.app.cli import main
 
 sys.exit(main())

@@ -70,10 +70,10 @@ def benchmark_module():
 def fake_seed_index(tmp_path_factory) -> Path:
     """The seeds indexed with FakeEmbedder(dim=64), built once per session: copy it before changing it."""
     from rag.embed import FakeEmbedder
-    from rag.index import build_index
+    from rag.index import BuildOptions, build_index
 
     directory = tmp_path_factory.mktemp("fake-seed-index") / "index"
-    build_index([SEEDS], directory, embedder=FakeEmbedder(dim=64))
+    build_index([SEEDS], directory, BuildOptions(embedder=FakeEmbedder(dim=64)))
     return directory
 
 
@@ -99,11 +99,11 @@ def real_embedder():
 def real_seed_index(real_embedder) -> Path:
     """The seeds indexed with the real model. Kept between runs under the cache directory: ``build_index`` is
     incremental and checks model, chunking and article hashes, so a later run only verifies it."""
-    from rag.index import build_index
-    from rag.paths import cache_dir
+    from rag.index import BuildOptions, build_index
+    from rag.settings import cache_dir
 
     directory = cache_dir() / "test-indexes" / "seeds"
-    build_index([SEEDS], directory, embedder=real_embedder, lock_wait=900)
+    build_index([SEEDS], directory, BuildOptions(embedder=real_embedder, lock_wait=900))
     return directory
 
 

@@ -7,6 +7,7 @@ chat UI's own handlers; servers are launched by ``ui.main`` itself, on loopback 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -25,13 +26,14 @@ import httpx
 import numpy as np
 import pytest
 
-from rag import ui_render as R
-from rag.answer import answer_from, format_answer
+from rag.app import render_html as R
+from rag.app.render_text import format_answer
 from rag.embed import FakeEmbedder
 from rag.errors import BadQuestionError, DocumentError, IndexMismatchError, IndexMissingError
-from rag.index import _writer_lock, build_index, load_index, update_index
+from rag.extract import answer_from
+from rag.index import BuildOptions, WriteOptions, build_index, load_index, update_index, writer_lock
 from rag.ingest import MAX_DOCUMENT_BYTES, ingest, read_article
-from rag.retrieve import MAX_QUESTION_CHARS, retrieve_from
+from rag.search import MAX_QUESTION_CHARS, retrieve_from
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -222,16 +224,16 @@ def test_follow_up_after_a_100000_character_question_in_the_chat(qa: dict[str, A
 def test_follow_up_reads_at_most_the_cut_of_an_earlier_question(
     index: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rag.followup
+    import rag.extract.followup
 
     seen: list[int] = []
-    real = rag.followup.pos_tags
+    real = rag.extract.followup.pos_tags
 
     def spy(text: str, *args: Any, **kwargs: Any) -> Any:
         seen.append(len(text))
         return real(text[:MAX_QUESTION_CHARS], *args, **kwargs)  # cut here so that the test stays fast
 
-    monkeypatch.setattr(rag.followup, "pos_tags", spy)
+    monkeypatch.setattr(rag.extract.followup, "pos_tags", spy)
     long = LONG[: 4 * MAX_QUESTION_CHARS]
     answer = answer_from(index, "那包头呢？", history=[(long, "上官吉庆"), long])
     assert answer.question == "那包头呢？"
@@ -392,7 +394,7 @@ def test_duplicate_content_under_two_names_in_a_build(tmp_path: Path) -> None:
     docs.mkdir()
     (docs / "a.txt").write_text(article(), encoding="utf-8")
     (docs / "b.txt").write_text(article(), encoding="utf-8")
-    report = build_index([docs], tmp_path / "idx", embedder=FakeEmbedder(dim=32))
+    report = build_index([docs], tmp_path / "idx", BuildOptions(embedder=FakeEmbedder(dim=32)))
     assert report.articles == 1 and report.new == ["a"]
     assert [(s.source, s.reason) for s in report.skipped] == [
         (str(docs / "b.txt"), f"same text as {docs / 'a.txt'}")
@@ -524,18 +526,19 @@ def test_index_from_another_model_refused_when_loading_with_the_model(fake_index
 _KILL_CHILD = """
 import sys, time
 from pathlib import Path
-import rag.index
+import rag.index.write
 from rag.embed import FakeEmbedder
+from rag.index import BuildOptions, build_index
 
-real = rag.index._fsync_write
+real = rag.index.write.fsync_write
 
 def stall(path, data):  # write, then hang once the chunks are on disk: the parent kills us here
     real(path, data)
     if path.name == "chunks.jsonl":
         time.sleep(300)
 
-rag.index._fsync_write = stall
-rag.index.build_index([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]), embedder=FakeEmbedder(dim=64))
+rag.index.write.fsync_write = stall
+build_index([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]), BuildOptions(embedder=FakeEmbedder(dim=64)))
 """
 
 
@@ -573,7 +576,7 @@ def test_sigkill_while_writing_keeps_the_previous_index_answering(
     assert answer_from(index, "宝鸡市委书记是谁？").question == "宝鸡市委书记是谁？"
     # the dead writer's lock is gone with it; the next build finishes and clears the half-written generation
     report = build_index(
-        [SEEDS, tmp_path / "new"], fake_index_copy, embedder=FakeEmbedder(dim=64), lock_wait=5
+        [SEEDS, tmp_path / "new"], fake_index_copy, BuildOptions(embedder=FakeEmbedder(dim=64), lock_wait=5)
     )
     assert report.new == ["new"] and [g.name for g in fake_index_copy.glob("g-*")] == [
         _generation(fake_index_copy).name
@@ -592,7 +595,7 @@ def _hold_lock(directory: Path, seconds: float) -> threading.Thread:
     held = threading.Event()
 
     def hold() -> None:
-        with _writer_lock(directory, wait=0):
+        with writer_lock(directory, wait=0):
             held.set()
             time.sleep(seconds)
 
@@ -607,7 +610,9 @@ def test_second_writer_waits_for_the_first(fake_index_copy: Path, tmp_path: Path
     holder = _hold_lock(fake_index_copy, 1.0)
     started = time.monotonic()
     report = update_index(
-        fake_index_copy, add=[read_article(tmp_path / "new.txt")], embedder=FakeEmbedder(dim=64), lock_wait=30
+        fake_index_copy,
+        add=[read_article(tmp_path / "new.txt")],
+        options=WriteOptions(embedder=FakeEmbedder(dim=64), lock_wait=30),
     )
     assert time.monotonic() - started >= 0.5 and report.new == ["new"]
     holder.join()
@@ -616,14 +621,18 @@ def test_second_writer_waits_for_the_first(fake_index_copy: Path, tmp_path: Path
 def test_upload_while_another_process_writes_fails_clearly(
     docs_app: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rag.index
+    import rag.app.backend
 
     fns, index_dir, data = docs_app
-    real = rag.index.update_index
-    monkeypatch.setattr(rag.index, "update_index", lambda *a, **k: real(*a, **{**k, "lock_wait": 0.3}))
+    real = rag.app.backend.update_index
+
+    def impatient(directory, *, options, **kwargs):  # type: ignore[no-untyped-def]
+        return real(directory, options=dataclasses.replace(options, lock_wait=0.3), **kwargs)
+
+    monkeypatch.setattr(rag.app.backend, "update_index", impatient)
     (tmp_path / "new.txt").write_text(article(), encoding="utf-8")
     current = (index_dir / "CURRENT").read_text()
-    with _writer_lock(index_dir, wait=0):  # as another process's flock would
+    with writer_lock(index_dir, wait=0):  # as another process's flock would
         status, _, _, _ = fns["upload"]([str(tmp_path / "new.txt")], progress=no_progress)
     assert R.md_unescape(status) == "- 索引没有更新：另一个进程正在写入索引，请稍后再试。"
     assert (index_dir / "CURRENT").read_text() == current
@@ -666,7 +675,7 @@ def test_rebuild_command_after_an_upload_keeps_the_uploads(docs_app: tuple, tmp_
 
 
 def test_defaults_bind_loopback_without_share_or_login(ui_module: Any) -> None:
-    args = ui_module._parse([])
+    args = ui_module.parse_args([])
     assert (args.host, args.port, args.share, args.auth) == ("127.0.0.1", 7860, False, None)
     assert ui_module.Backend(None).data_dir == ROOT / "data" / "uploads"  # the app's own folder
     assert "/data/" in (ROOT / ".gitignore").read_text().splitlines()

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
-from rag.answer import answer_from  # loaded here, so ``rag.answer`` stays the function (see rag/__init__)
-from rag.index import Index, build_index, load_index
-from rag.paths import default_docs_dir, default_index_dir
-from rag.retrieve import Hit, retrieve_from
+from rag.app.live import live_index
+from rag.extract import answer_from
+from rag.index import Index
+from rag.search import Hit, retrieve_from
+from rag.settings import default_docs_dir, default_index_dir
 from rag.types import Answer
 
-__all__ = ["answer", "default_store", "get_index", "retrieve"]
-
-_lock = threading.Lock()
-# (directory, store) -> (generation name, index): filled on first use
-_loaded: dict[tuple[str, str], tuple[str, Index]] = {}
-
-
-def default_store() -> str | None:
-    """Where vectors are searched by default: ``$RAG_STORE`` (a Milvus URI or ``.db`` path), else None (the
-    index's own FAISS file)."""
-    return os.environ.get("RAG_STORE") or None
+__all__ = ["answer", "get_index", "retrieve"]
 
 
 def get_index(index: Index | Path | str | None = None, *, store: str | None = None) -> Index:
@@ -32,23 +21,9 @@ def get_index(index: Index | Path | str | None = None, *, store: str | None = No
     ``$RAG_STORE``, else FAISS. Loaded indexes are reused until the directory's live generation changes."""
     if isinstance(index, Index):
         return index
-    directory = Path(index) if index is not None else default_index_dir()
-    store = store or default_store()
-    with _lock:
-        if index is None and not (directory / "CURRENT").exists():
-            build_index([default_docs_dir()], directory, milvus=store)
-        current = (
-            (directory / "CURRENT").read_text("utf-8").strip() if (directory / "CURRENT").exists() else ""
-        )
-        key = (str(directory.resolve()), store or "")
-        cached = _loaded.get(key)
-        if cached is None or cached[0] != current:
-            embedder = cached[1]._embedder if cached else None
-            loaded = load_index(directory, store=store)
-            if embedder is not None and embedder.name == loaded.manifest["model"]["name"]:
-                loaded._embedder = embedder  # keep the warm model across index updates
-            _loaded[key] = (current, loaded)
-        return _loaded[key][1]
+    if index is None:
+        return live_index(default_index_dir(), store).get(build_from=[default_docs_dir()])
+    return live_index(Path(index), store).get()
 
 
 def retrieve(

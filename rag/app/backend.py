@@ -7,7 +7,6 @@ stem, so rebuilding the index from ``seeds/`` plus the uploads folder gives the 
 
 from __future__ import annotations
 
-import logging
 import shutil
 import threading
 from collections.abc import Callable, Sequence
@@ -15,14 +14,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rag import ui_render as R
+from rag.app import render_html as R
+from rag.app.live import LiveIndex, live_index
+from rag.app.messages import document_reason
 from rag.errors import DocumentError, RagError
-from rag.index import Index
-from rag.paths import REPO_ROOT, default_docs_dir, default_index_dir
+from rag.extract import pipeline
+from rag.index import Index, WriteOptions, live_generation_name, update_index
+from rag.index.migrate import MilvusCopy
+from rag.ingest.files import read_article
+from rag.search import MAX_QUESTION_CHARS, Hit, retrieve_from
+from rag.settings import default_data_dir, default_docs_dir, default_index_dir
+from rag.types import Answer, Article
 
-__all__ = ["MAX_K", "MAX_UPLOAD_BYTES", "UPLOAD_SUFFIXES", "Backend", "default_data_dir", "reason_in_chinese"]
-
-log = logging.getLogger("rag.ui")
+__all__ = ["MAX_K", "MAX_UPLOAD_BYTES", "UPLOAD_SUFFIXES", "Backend"]
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -33,11 +37,6 @@ _STAGES = {  # rag.index progress messages, in Chinese
     "done": "完成",
 }
 Progress = Callable[[float, str], None]
-
-
-def default_data_dir() -> Path:
-    """Where uploaded files are kept: ``data/uploads`` in the repository."""
-    return REPO_ROOT / "data" / "uploads"
 
 
 class Backend:
@@ -60,59 +59,50 @@ class Backend:
         self.store = store  # a Milvus URI (see rag.api.get_index); None: $RAG_STORE, else FAISS
         self._given = given
         # an Index handed to us serves while its generation is live; after an update the directory is reloaded
-        self._pinned = (self._live(), given) if given is not None and self.directory is not None else None
-        self._load_lock = threading.Lock()
+        self._pinned = (
+            (self._generation(), given) if given is not None and self.directory is not None else None
+        )
+        self._pin_lock = threading.Lock()
         self._write_lock = threading.Lock()  # one upload or removal at a time (update_index also flocks)
 
-    def _live(self) -> str:
-        current = self.directory / "CURRENT" if self.directory is not None else None
-        return current.read_text("utf-8").strip() if current is not None and current.is_file() else ""
+    def _generation(self) -> str:
+        return live_generation_name(self.directory) if self.directory is not None else ""
+
+    def _holder(self) -> LiveIndex:
+        assert self.directory is not None
+        return live_index(self.directory, self.store)
 
     def index(self) -> Index:
         """The live index: loaded on first use (built from seeds/ and the uploads if missing), reloaded when
-        its generation changes on disk."""
-        from rag.api import default_store, get_index
-        from rag.index import build_index
-
+        its generation changes on disk (:class:`rag.app.live.LiveIndex`, shared with ``rag.get_index``)."""
         if self.directory is None:
-            return self._given  # type: ignore[return-value]
-        with self._load_lock:
-            if self._pinned is not None and self._pinned[0] == self._live():
-                return self._pinned[1]
-            if not self._live():
-                docs = [default_docs_dir()] + ([self.data_dir] if self.data_dir.is_dir() else [])
-                log.info("no index at %s: building it from %s", self.directory, ", ".join(map(str, docs)))
-                build_index(docs, self.directory, milvus=self.store or default_store())
-            fresh = get_index(self.directory, store=self.store)
-            if self._pinned is not None:
-                old = self._pinned[1]._embedder
-                same_model = old is not None and old.name == fresh.manifest["model"]["name"]
-                if fresh._embedder is None and same_model:
-                    fresh._embedder = old  # keep the warm model
+            assert self._given is not None
+            return self._given
+        with self._pin_lock:
+            pinned = self._pinned
+            if pinned is not None and pinned[0] == self._generation():
+                return pinned[1]
+            docs = [default_docs_dir()] + ([self.data_dir] if self.data_dir.is_dir() else [])
+            fresh = self._holder().get(build_from=docs)
+            if pinned is not None:
+                fresh.adopt_embedder(pinned[1].loaded_embedder)  # keep the warm model
                 self._pinned = None
             return fresh
 
     def warm_up(self) -> None:
         """Load the index, the model and the tokenizers, and answer one question, so that the first user's
         question is as fast as any other."""
-        from rag.answer import answer_from
+        pipeline.answer_from(self.index(), "秦皇岛市委书记是谁？")
 
-        answer_from(self.index(), "秦皇岛市委书记是谁？")
-
-    def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int = 5) -> Any:
-        from rag.answer import answer_from
-        from rag.retrieve import MAX_QUESTION_CHARS
-
+    def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int = 5) -> Answer:
         # earlier turns cut as a question is: one 100,000-character turn must not slow down every later one
         turns = [(q[:MAX_QUESTION_CHARS], a[:MAX_QUESTION_CHARS]) for q, a in history or ()]
-        return answer_from(self.index(), question, history=turns, k=_clamp(k))
+        return pipeline.answer_from(self.index(), question, history=turns, k=_clamp(k))
 
-    def retrieve(self, question: str, k: int = 5) -> list[Any]:
-        from rag.retrieve import retrieve_from
-
+    def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         return retrieve_from(self.index(), question, _clamp(k))
 
-    def sources_html(self, answer: Any) -> str:
+    def sources_html(self, answer: Answer) -> str:
         """The sources panel; the scores come from the answer's passages, else from retrieving again."""
         hits = list(answer.closest)
         if answer.found and not hits:
@@ -139,33 +129,35 @@ class Backend:
         articles = sorted(self.index().articles.values(), key=lambda a: a.id)
         return [(f"{R.one_line(a.title, 40)}（{a.id}）", a.id) for a in articles]
 
-    def _accept(self, path: Path, taken: set[str], index: Index) -> tuple[Any, str]:
+    def _accept(self, path: Path, taken: set[str], index: Index) -> tuple[Article, str]:
         """Check one uploaded file and read it as an article with the id it will keep (its safe file stem)."""
         name = R.safe_filename(path.name)
         suffix = Path(name).suffix
         if suffix not in UPLOAD_SUFFIXES:
-            raise DocumentError(f"不支持的文件类型，只接受 {'、'.join(UPLOAD_SUFFIXES)}")
+            raise DocumentError(
+                f"不支持的文件类型，只接受 {'、'.join(UPLOAD_SUFFIXES)}", code="unsupported_type"
+            )
         size = path.stat().st_size
         if size > MAX_UPLOAD_BYTES:
-            raise DocumentError(f"文件太大（{size / 1e6:.1f} MB），上限是 {MAX_UPLOAD_BYTES // 2**20} MB")
+            raise DocumentError(
+                f"文件太大（{size / 1e6:.1f} MB），上限是 {MAX_UPLOAD_BYTES // 2**20} MB", code="too_large"
+            )
         stem = Path(name).stem
         while stem in taken or (stem in index.articles and not self.is_upload(index.articles[stem].source)):
             stem += "_u"  # never replace a built-in article by uploading a file of the same name
         try:
-            article = _read_upload(path, stem)
+            article = read_article(path, article_id=stem, max_bytes=MAX_UPLOAD_BYTES)
         except DocumentError as exc:
-            raise DocumentError(f"无法读取（{reason_in_chinese(str(exc).split(': ', 1)[-1])}）") from exc
+            raise DocumentError(f"无法读取（{document_reason(exc)}）", code=exc.code) from exc
         return replace(article, source=str((self.data_dir / f"{stem}{suffix}").resolve())), stem
 
     def add_files(self, paths: Sequence[str | Path], progress: Progress) -> list[str]:
         """Index the accepted files, then keep them in the uploads folder; one message per file."""
-        from rag.index import update_index
-
         index = self.index()
         if self.directory is None:
             return ["这个索引只在内存中，不能加入文档。"]
         messages: list[str] = []
-        accepted: list[tuple[Path, Any]] = []
+        accepted: list[tuple[Path, Article]] = []
         by_hash = {a.content_hash: a for a in index.articles.values()}
         for i, raw in enumerate(paths):
             path = Path(raw)
@@ -196,7 +188,8 @@ class Backend:
             self.data_dir.mkdir(
                 parents=True, exist_ok=True
             )  # first, so the index records it as a docs folder
-            report = update_index(self.directory, add=add, embedder=index.embedder, progress=stage)
+            options = WriteOptions(embedder=index.embedder, progress=stage, hook=MilvusCopy())
+            report = update_index(self.directory, add=add, options=options)
             for path, article in accepted:
                 old = index.articles.get(article.id)
                 if old is not None and old.source != article.source and self.is_upload(old.source):
@@ -206,8 +199,6 @@ class Backend:
         return messages
 
     def remove(self, article_id: str) -> str:
-        from rag.index import update_index
-
         index = self.index()
         if self.directory is None:
             return "这个索引只在内存中，不能移除文档。"
@@ -215,31 +206,11 @@ class Backend:
         if article is None:
             return "请先选择要移除的文章。"
         with self._write_lock:
-            report = update_index(self.directory, remove=[article.id], embedder=index.embedder)
+            options = WriteOptions(embedder=index.embedder, hook=MilvusCopy())
+            report = update_index(self.directory, remove=[article.id], options=options)
             if self.is_upload(article.source):
                 Path(article.source).unlink(missing_ok=True)
         return f"已移除《{article.title}》。索引现有 {report.articles} 篇文章、{report.chunks} 个段落块。"
-
-
-_REASONS = {  # rag.ingest / rag.decode reasons, as the UI says them
-    "empty file": "文件是空的",
-    "looks like a binary file": "不是文本文件",
-    "cannot decode": "无法识别编码（支持 UTF-8、UTF-16、GBK/GB18030、Big5）",
-    "no article text": "清理后没有正文",
-    "has a ": "字节顺序标记（BOM）与内容不符",
-    "cannot read": "无法打开文件",
-}
-
-
-def reason_in_chinese(reason: str) -> str:
-    """The Chinese for a document reason from rag.ingest (the English one when it is not known)."""
-    return next((zh for en, zh in _REASONS.items() if reason.startswith(en)), reason)
-
-
-def _read_upload(path: Path, article_id: str) -> Any:
-    from rag.ingest import read_article
-
-    return read_article(path, article_id=article_id, max_bytes=MAX_UPLOAD_BYTES)
 
 
 def _clamp(k: Any) -> int:

@@ -1,4 +1,5 @@
-"""``python -m rag``: a thin command line over the library. Library errors become messages and exit code 2."""
+"""``python -m rag``: the whole command line, a thin layer over the library (``ingest``, ``index``, ``search``,
+``ask``, ``migrate``, ``eval``). Library errors become messages and exit code 2."""
 
 from __future__ import annotations
 
@@ -7,11 +8,21 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from rag.errors import RagError
-from rag.migrate import add_migrate_parser
+from rag.app.api import answer, get_index
+from rag.app.render_text import format_answer
+from rag.embed import load_embedder
+from rag.errors import IndexProblem, RagError
+from rag.eval import evaluate_file, format_report
+from rag.index import BuildOptions, build_index
+from rag.index.migrate import MilvusCopy, MilvusTarget, migrate_to_milvus
+from rag.index.milvus import ANALYZERS, default_analyzer
+from rag.ingest import ingest
+from rag.search import retrieve_from
+from rag.settings import default_docs_dir, default_index_dir
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace], int]
 STORE_HELP = (
@@ -26,8 +37,6 @@ def _print_json(obj: object) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from rag.ingest import ingest
-
     result = ingest(args.paths)
     if args.json:
         _print_json(result.to_dict())
@@ -49,22 +58,14 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    from rag.embed import load_embedder
-    from rag.index import build_index
-    from rag.paths import default_docs_dir, default_index_dir
-
     docs = args.docs or [default_docs_dir()]
     directory = args.index or default_index_dir()
     embedder = load_embedder(args.model)
     print(f"indexing {', '.join(map(str, docs))} into {directory} with {embedder.name}", file=sys.stderr)
-    report = build_index(
-        docs,
-        directory,
-        embedder=embedder,
-        rebuild=args.rebuild,
-        store_kind=args.store_kind,
-        milvus=args.store,
+    options = BuildOptions(
+        embedder=embedder, rebuild=args.rebuild, store_kind=args.store_kind, hook=MilvusCopy(args.store)
     )
+    report = build_index(docs, directory, options)
     for s in report.skipped:
         print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
     if args.json:
@@ -75,9 +76,6 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from rag.api import get_index
-    from rag.retrieve import retrieve_from
-
     hits = retrieve_from(get_index(args.index, store=args.store), args.question, args.k)
     if args.json:
         _print_json({"question": args.question, "hits": [h.to_dict() for h in hits]})
@@ -95,9 +93,6 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from rag.answer import format_answer
-    from rag.api import answer
-
     result = answer(args.question, index=args.index, k=args.k, store=args.store)
     if args.json:
         _print_json(result.to_dict())
@@ -107,8 +102,6 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from rag.evaluate import evaluate_file, format_report
-
     report = evaluate_file(
         args.file, negatives=args.negatives, model=args.model, limit=args.limit, answers=not args.no_answers
     )
@@ -116,6 +109,70 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         _print_json(report)
     else:
         print(format_report(report))
+    return 0
+
+
+def _add_migrate_parser(sub: Any) -> argparse.ArgumentParser:
+    """``migrate``: copy an index into Milvus (``sub``: the ``add_subparsers`` object)."""
+    p = sub.add_parser(
+        "migrate", help="copy an index into Milvus without re-embedding (then search it with --store URI)"
+    )
+    p.add_argument("--index", type=Path, help="index directory (default: $RAG_INDEX or ./index)")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="URI",
+        help="milvus://host:port (or http(s)://host:port) for a server, or PATH.db for embedded Milvus Lite",
+    )
+    p.add_argument(
+        "--collection", help="collection name (default: derived from the index folder and generation)"
+    )
+    p.add_argument("--replace", action="store_true", help="drop and refill the collection if it exists")
+    p.add_argument(
+        "--milvus-index",
+        choices=["flat", "hnsw"],
+        default="flat",
+        help="dense index in Milvus: flat (exact, like FAISS flat) or hnsw (M=16, efConstruction=64, ef=128)",
+    )
+    p.add_argument(
+        "--analyzer",
+        choices=ANALYZERS,
+        default="jieba_stop",
+        help="BM25 analyzer: jieba minus rag.keyword's stopwords and punctuation (default), or jieba alone",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_migrate)
+    return p
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    directory = args.index or default_index_dir()
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"\r{message}", end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
+
+    try:
+        target = MilvusTarget(
+            args.to,
+            args.collection,
+            index_type=args.milvus_index.upper(),
+            analyzer=default_analyzer(args.analyzer),
+            replace=args.replace,
+        )
+        report = migrate_to_milvus(directory, target, progress=None if args.json else progress)
+    except ValueError as exc:  # a malformed URI
+        raise IndexProblem(str(exc), code="bad_uri") from exc
+    if args.json:
+        _print_json(report)
+    else:
+        print(
+            f"moved {report['rows']} chunks of {report['articles']} articles from {report['index']} "
+            f"({report['generation']}) into {report['uri']} collection {report['collection']} in "
+            f"{report['seconds']} s; no re-embedding"
+        )
+        if report["dropped_collections"]:
+            print(f"dropped older collections: {', '.join(report['dropped_collections'])}")
+        print(f"search it with: python -m rag search QUESTION --index {report['index']} --store {args.to}")
     return 0
 
 
@@ -165,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_ask)
 
-    add_migrate_parser(sub)
+    _add_migrate_parser(sub)
 
     p = sub.add_parser("eval", help="retrieval and answer metrics on a SQuAD-format file (CMRC 2018, DRCD)")
     p.add_argument("file", type=Path)

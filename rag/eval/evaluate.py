@@ -2,7 +2,7 @@
 
 Every paragraph of the file becomes one article of a *pooled* index, and every question is asked against the
 whole pool: a paragraph counts as retrieved at the rank of its best chunk. The pooled index is cached under
-``rag.paths.cache_dir()/eval/<key>/`` where the key hashes the file's bytes, the embedder's fingerprint, the
+``rag.settings.cache_dir()/eval/<key>/`` (:mod:`rag.eval.pooled`) where the key hashes the file's bytes, the embedder's fingerprint, the
 chunking parameters and the index format, so a rerun embeds nothing.
 
 Report keys (``evaluate_file``):
@@ -21,268 +21,31 @@ Report keys (``evaluate_file``):
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.chunk import ChunkParams
+from rag.embed import load_embedder
 from rag.errors import RagError
-from rag.types import Article, Paragraph
+from rag.eval.pooled import pooled_index, question_vectors
+from rag.extract import answer_from
+from rag.index import Index
+from rag.ingest.scripts import to_simplified
+from rag.ingest.squad import SquadQuestion, SquadSet, load_squad
+from rag.metrics import exact_match, f1_score, mrr_at_k, percentile, recall_at_k
+from rag.search.fusion import FusionParams
+from rag.search.retrieve import Ranking, rank_chunks, retrieve_from
+from rag.types import Answer
 
-__all__ = [
-    "EVAL_FORMAT",
-    "SquadAnswer",
-    "SquadParagraph",
-    "SquadQuestion",
-    "SquadSet",
-    "evaluate_file",
-    "evaluate_index",
-    "format_report",
-    "load_squad",
-    "pooled_index",
-    "pooled_index_dir",
-    "squad_articles",
-]
+__all__ = ["LATENCY_SAMPLE", "evaluate_file", "evaluate_index", "format_report", "paragraph_ranks"]
 
-# Bump when squad_articles or the pooled index layout changes: cached pooled indexes then rebuild.
-EVAL_FORMAT = 1
 LATENCY_SAMPLE = 200
 
 
-@dataclass(frozen=True)
-class SquadAnswer:
-    text: str
-    answer_start: (
-        int  # offset into the paragraph's context; -1 when the file gives none and the text is not found
-    )
-
-
-@dataclass(frozen=True)
-class SquadParagraph:
-    id: str
-    title: str
-    context: str
-
-
-@dataclass(frozen=True)
-class SquadQuestion:
-    id: str
-    question: str
-    answers: tuple[SquadAnswer, ...]
-    paragraph_id: str
-
-
-@dataclass(frozen=True)
-class SquadSet:
-    path: str
-    paragraphs: tuple[SquadParagraph, ...]
-    questions: tuple[SquadQuestion, ...]
-
-
-# ------------------------------------------------------------------------------------------------ reading
-
-
-def _fail(path: Path, why: str) -> RagError:
-    return RagError(
-        f'{path} is not a SQuAD-format file ({why}); expected {{"data": [{{"title", "paragraphs": '
-        f'[{{"context", "qas": [{{"question", "answers": [{{"text", "answer_start"}}]}}]}}]}}]}} '
-        "as in CMRC 2018 or DRCD"
-    )
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _answers(raw: Any, context: str) -> tuple[SquadAnswer, ...]:
-    """Answers of one question. Accepts SQuAD dicts, CMRC-style plain strings, and missing offsets."""
-    out: list[SquadAnswer] = []
-    for a in raw if isinstance(raw, list) else []:
-        text = a if isinstance(a, str) else _text(a.get("text")) if isinstance(a, dict) else ""
-        if not text.strip():
-            continue
-        start = a.get("answer_start") if isinstance(a, dict) else None
-        if isinstance(start, str) and start.strip().lstrip("-").isdigit():
-            start = int(start)
-        if (
-            not isinstance(start, int)
-            or isinstance(start, bool)
-            or context[start : start + len(text)] != text
-        ):
-            start = context.find(text)  # offsets missing, or off by a few in the file: the first occurrence
-        out.append(SquadAnswer(text, start))
-    return tuple(out)
-
-
-def load_squad(path: Path | str) -> SquadSet:
-    """Read a SQuAD-like file: SQuAD 1.1/2.0, CMRC 2018 (``query_text``/``query_id`` spellings too), DRCD.
-
-    A top-level list of articles is accepted as well as ``{"data": [...]}``. Paragraphs without an id get a
-    stable one from a hash of their title and context; repeated ids get ``~2``, ``~3`` suffixes.
-    """
-    path = Path(path)
-    try:
-        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except OSError as exc:
-        raise RagError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise _fail(path, f"not UTF-8: {exc.reason} at byte {exc.start}") from exc
-    except json.JSONDecodeError as exc:
-        raise _fail(path, f"not JSON: {exc.msg} at line {exc.lineno}") from exc
-    items = raw.get("data") if isinstance(raw, dict) else raw
-    if not isinstance(items, list) or not items:
-        raise _fail(path, "no non-empty 'data' list")
-    paragraphs: list[SquadParagraph] = []
-    questions: list[SquadQuestion] = []
-    seen: dict[str, int] = {}
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("paragraphs"), list):
-            raise _fail(path, f"data item {i} has no 'paragraphs' list")
-        title = _text(item.get("title")).strip()
-        for j, para in enumerate(item["paragraphs"]):
-            context = para.get("context") if isinstance(para, dict) else None
-            if not isinstance(context, str) or not isinstance(para.get("qas", []), list):
-                raise _fail(
-                    path, f"paragraph {j} of data item {i} has no 'context' text or its 'qas' is not a list"
-                )
-            if not context.strip():
-                continue
-            pid = str(para.get("id") or para.get("context_id") or "").strip()
-            if not pid:
-                pid = "p" + hashlib.sha256(f"{title}\0{context}".encode()).hexdigest()[:12]
-            seen[pid] = seen.get(pid, 0) + 1
-            if seen[pid] > 1:
-                pid = f"{pid}~{seen[pid]}"
-            paragraphs.append(SquadParagraph(pid, title, context))
-            for k, qa in enumerate(para.get("qas", [])):
-                if not isinstance(qa, dict):
-                    raise _fail(path, f"question {k} of paragraph {pid} is not an object")
-                question = _text(qa.get("question") or qa.get("query_text")).strip()
-                if not question:
-                    continue
-                qid = str(qa.get("id") or qa.get("query_id") or f"{pid}-q{k}")
-                questions.append(SquadQuestion(qid, question, _answers(qa.get("answers"), context), pid))
-    if not paragraphs:
-        raise _fail(path, "no paragraph with a context")
-    return SquadSet(str(path), tuple(paragraphs), tuple(questions))
-
-
-def squad_articles(squad: SquadSet) -> list[Article]:
-    """One Article per paragraph: its text is the context unchanged, so gold ``answer_start`` indexes it."""
-    from rag.scripts import detect_script
-
-    articles = []
-    for p in squad.paragraphs:
-        digest = hashlib.sha256(f"{p.title}\0{p.context}".encode()).hexdigest()
-        articles.append(
-            Article(
-                id=p.id,
-                title=p.title,
-                text=p.context,
-                source=f"{Path(squad.path).name}#{p.id}",
-                script=detect_script(p.context),
-                paragraphs=(Paragraph(0, 0, len(p.context)),),
-                content_hash=digest,
-            )
-        )
-    return articles
-
-
-# ------------------------------------------------------------------------------------------- pooled index
-
-
-def pooled_index_dir(
-    path: Path | str, embedder: Any, params: ChunkParams | None = None, *, title_context: bool = True
-) -> Path:
-    """The cache directory of ``path``'s pooled index for this embedder (see the module doc)."""
-    from rag.index import FORMAT_VERSION
-    from rag.keyword import TOKENIZER_VERSION
-    from rag.paths import cache_dir
-
-    params = params or ChunkParams()
-    h = hashlib.sha256(Path(path).read_bytes())
-    spec = {
-        "embedder": embedder.fingerprint(),
-        "chunking": [params.max_chars, params.min_chars, title_context],
-        "index_format": FORMAT_VERSION,
-        "tokenizer": TOKENIZER_VERSION,
-        "eval_format": EVAL_FORMAT,
-    }
-    h.update(json.dumps(spec, sort_keys=True).encode())
-    return cache_dir() / "eval" / h.hexdigest()[:16]
-
-
-def pooled_index(
-    path: Path | str,
-    embedder: Any = None,
-    *,
-    params: ChunkParams | None = None,
-    title_context: bool = True,
-    progress: Callable[[float, str], None] | None = None,
-) -> Any:
-    """The pooled index of every paragraph of ``path`` (built on first use, then loaded from the cache)."""
-    from rag.embed import load_embedder
-    from rag.errors import IndexError_
-    from rag.index import index_articles, load_index
-
-    embedder = embedder if embedder is not None else load_embedder(None)
-    directory = pooled_index_dir(path, embedder, params, title_context=title_context)
-    try:
-        return load_index(directory, embedder=embedder)
-    except IndexError_:
-        pass
-    articles = squad_articles(load_squad(path))
-    index_articles(
-        articles,
-        directory,
-        embedder=embedder,
-        params=params,
-        title_context=title_context,
-        rebuild=True,
-        progress=progress,
-        docs=[str(path)],
-    )
-    return load_index(directory, embedder=embedder)
-
-
-def question_vectors(index: Any, questions: Sequence[str], embedder: Any = None) -> np.ndarray:
-    """Query vectors of ``questions`` as ``retrieve_from`` makes them (Simplified, query prompt),
-    batch-embedded once and cached beside an index that has a directory."""
-    from rag.retrieve import prepare_question
-    from rag.scripts import to_simplified
-
-    embedder = embedder if embedder is not None else index.embedder
-    texts = [to_simplified(prepare_question(q)[0]) for q in questions]
-    h = hashlib.sha256(embedder.fingerprint().encode())
-    for t in texts:
-        h.update(t.encode("utf-8") + b"\0")
-    cache = Path(index.directory) / f"questions-{h.hexdigest()[:16]}.npy" if index.directory else None
-    if cache is not None and cache.is_file():
-        try:
-            vectors = np.load(cache, allow_pickle=False)
-            if vectors.shape == (len(texts), embedder.dim):
-                return vectors
-        except (OSError, ValueError):
-            pass
-    vectors = embedder.encode_query(texts) if texts else np.zeros((0, embedder.dim), np.float32)
-    if cache is not None:
-        tmp = cache.with_suffix(f".{time.time_ns()}.tmp")
-        with tmp.open("wb") as f:
-            np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        tmp.replace(cache)
-    return vectors
-
-
-# ------------------------------------------------------------------------------------------------ evaluation
-
-
-def paragraph_ranks(ranking: Any, index: Any, gold: str, limit: int = 20) -> int | None:
+def paragraph_ranks(ranking: Ranking, index: Index, gold: str, limit: int = 20) -> int | None:
     """1-based rank of article ``gold`` among the distinct articles of ``ranking`` (None below ``limit``)."""
     seen: set[str] = set()
     for position in ranking.positions:
@@ -295,31 +58,18 @@ def paragraph_ranks(ranking: Any, index: Any, gold: str, limit: int = 20) -> int
     return None
 
 
-def _answer_stage() -> Callable[..., Any] | None:
-    """``rag.answer.answer_from`` called with precomputed hits (and the question vector when it takes one),
-    or None when the answers stage is not there."""
-    try:
-        from rag.answer import answer_from
-    except ImportError:
-        return None
-    import inspect
+AnswerFn = Callable[..., Any]  # answer_from(index, question, *, k, hits, query_vector) -> Answer
 
-    takes_vector = "query_vector" in inspect.signature(answer_from).parameters
 
-    def ask(index: Any, question: str, *, k: int, hits: list[Any], query_vector: np.ndarray) -> Any:
-        if takes_vector:
-            return answer_from(index, question, k=k, hits=hits, query_vector=query_vector)
-        return answer_from(index, question, k=k, hits=hits)
-
-    return ask
+def _answer_stage() -> AnswerFn | None:
+    """The answer stage the metrics call (:func:`rag.extract.answer_from`); a seam for tests, which may
+    return None to evaluate without one."""
+    return answer_from
 
 
 def _answer_metrics(
-    index: Any, squad: SquadSet, vectors: np.ndarray, answer_from: Callable[..., Any], params: Any, k: int = 5
+    index: Index, squad: SquadSet, vectors: np.ndarray, answer_fn: AnswerFn, params: FusionParams, k: int = 5
 ) -> dict[str, Any]:
-    from rag.metrics import exact_match, f1_score
-    from rag.retrieve import retrieve_from
-    from rag.scripts import to_simplified
 
     em, f1, hit = [], [], []
     for q, vector in zip(squad.questions, vectors, strict=True):
@@ -327,7 +77,7 @@ def _answer_metrics(
         if not golds:
             continue
         hits = retrieve_from(index, q.question, k, params=params, query_vector=vector)
-        result = answer_from(index, q.question, k=k, hits=hits, query_vector=vector)
+        result = answer_fn(index, q.question, k=k, hits=hits, query_vector=vector)
         predicted = to_simplified(result.answer) if result.found else ""
         em.append(exact_match(predicted, golds))
         f1.append(f1_score(predicted, golds))
@@ -341,9 +91,8 @@ def _answer_metrics(
     }
 
 
-def _sentence_holds_answer(result: Any, q: SquadQuestion) -> bool:
+def _sentence_holds_answer(result: Answer, q: SquadQuestion) -> bool:
     """Whether a cited span of the gold paragraph covers a gold answer (by offsets; by text when none)."""
-    from rag.scripts import to_simplified
 
     for c in result.citations:
         if c.article_id != q.paragraph_id:
@@ -358,9 +107,8 @@ def _sentence_holds_answer(result: Any, q: SquadQuestion) -> bool:
 
 
 def _no_answer_rate(
-    index: Any, negatives: Path, answer_from: Callable[..., Any], params: Any, limit: int | None
+    index: Index, negatives: Path, answer_fn: AnswerFn, params: FusionParams, limit: int | None
 ) -> dict[str, Any]:
-    from rag.retrieve import retrieve_from
 
     neg = load_squad(negatives)
     questions = list(neg.questions[:limit] if limit else neg.questions)
@@ -368,7 +116,7 @@ def _no_answer_rate(
     refused = 0
     for q, vector in zip(questions, vectors, strict=True):
         hits = retrieve_from(index, q.question, 5, params=params, query_vector=vector)
-        refused += not answer_from(index, q.question, k=5, hits=hits, query_vector=vector).found
+        refused += not answer_fn(index, q.question, k=5, hits=hits, query_vector=vector).found
     return {
         "negatives": str(negatives),
         "negatives_n": len(questions),
@@ -376,9 +124,8 @@ def _no_answer_rate(
     }
 
 
-def _latency(index: Any, questions: Sequence[str], params: Any) -> list[float]:
+def _latency(index: Index, questions: Sequence[str], params: FusionParams) -> list[float]:
     """Milliseconds of end-to-end ``retrieve_from`` (question embedding included), one question at a time."""
-    from rag.retrieve import retrieve_from
 
     retrieve_from(index, questions[0], 5, params=params)  # load the model and warm caches, not timed
     times = []
@@ -390,18 +137,16 @@ def _latency(index: Any, questions: Sequence[str], params: Any) -> list[float]:
 
 
 def evaluate_index(
-    index: Any,
+    index: Index,
     squad: SquadSet,
     *,
-    params: Any = None,
+    params: FusionParams | None = None,
     answers: bool = True,
     negatives: Path | str | None = None,
     latency_sample: int = LATENCY_SAMPLE,
     limit: int | None = None,
 ) -> dict[str, Any]:
     """Metrics of ``squad``'s questions asked against ``index`` (see the module doc for the keys)."""
-    from rag.metrics import mrr_at_k, percentile, recall_at_k
-    from rag.retrieve import FusionParams, rank_chunks
 
     params = params or FusionParams()
     questions = list(squad.questions[:limit] if limit else squad.questions)
@@ -436,14 +181,14 @@ def evaluate_index(
         ),
         "fusion": {k: getattr(params, k) for k in params.__dataclass_fields__},
     }
-    answer_from = _answer_stage() if answers else None
-    if answers and answer_from is None:
+    answer_fn = _answer_stage() if answers else None
+    if answers and answer_fn is None:
         report["answers"] = "skipped: rag.answer is not available"
-    elif answer_from is not None:
+    elif answer_fn is not None:
         sub = SquadSet(squad.path, squad.paragraphs, tuple(questions))
-        report.update(_answer_metrics(index, sub, vectors, answer_from, params))
+        report.update(_answer_metrics(index, sub, vectors, answer_fn, params))
         if negatives is not None:
-            report.update(_no_answer_rate(index, Path(negatives), answer_from, params, limit))
+            report.update(_no_answer_rate(index, Path(negatives), answer_fn, params, limit))
     return report
 
 
@@ -454,14 +199,13 @@ def evaluate_file(
     model: str | None = None,
     limit: int | None = None,
     answers: bool = True,
-    params: Any = None,
+    params: FusionParams | None = None,
     latency_sample: int = LATENCY_SAMPLE,
 ) -> dict[str, Any]:
     """Ask every question of the SQuAD-format file ``path`` against the pooled index of all its paragraphs."""
-    from rag.embed import load_embedder
 
     if limit is not None and limit < 1:
-        raise RagError(f"--limit must be at least 1, got {limit}")
+        raise RagError(f"--limit must be at least 1, got {limit}", code="bad_limit")
     squad = load_squad(path)  # fails fast on a bad file, before any model loads
     embedder = load_embedder(model)
     index = pooled_index(path, embedder)

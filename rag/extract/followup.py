@@ -21,9 +21,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rag.qtype import analyse_question, date_spans, entity_kind, pos_tags
-from rag.retrieve import MAX_QUESTION_CHARS
-from rag.scripts import to_simplified
+from rag.extract.qtype import analyse_question, date_spans, entity_kind, pos_tags
+from rag.ingest.scripts import to_simplified
+from rag.search.question import MAX_QUESTION_CHARS
 
 __all__ = ["Resolution", "history_turns", "resolve_followup"]
 

@@ -1,126 +1,76 @@
-"""Move a built index into Milvus without re-embedding: ``python -m rag migrate --index DIR --to URI``.
+"""Copying an index into Milvus without re-embedding: ``python -m rag migrate --index DIR --to URI``, and the
+same copy hooked into every later build or update (:class:`MilvusCopy`, passed in by the app layer).
 
 The live generation's ``embeddings.npy`` (the chunk vectors), ``chunks.jsonl`` and ``articles.jsonl`` are
-read with :func:`rag.index.load_index`; every chunk becomes one row of a Milvus collection: id = the chunk's
-position (= its FAISS vector id), its article id, its Simplified matching text (:func:`rag.index.embed_text`,
-what the local BM25 index saw; Milvus analyzes it with jieba for its own BM25) and its vector. Nothing is
-embedded.
-
-The collection belongs to that generation: its name is ``rag_<hash of the index folder>_<hash of the
-generation>`` and ``<generation>/milvus/milvus.json`` records the URI and name (no credentials). A rebuild or
-update makes a new generation, which has no ``milvus/`` until it is migrated again; :func:`open_migrated`
-then says so instead of searching a collection whose ids no longer match the chunks. Migrating drops the
-collections of this index folder's older generations (``drop_stale``). The FAISS files stay: FAISS remains
-the default and Milvus is used only where asked for (``--store URI``).
-
-The writer lock of the index folder is held while migrating, so no rebuild swaps the generation meanwhile.
+read with :func:`rag.index.load.load_index`; every chunk becomes one row of a Milvus collection: id = the
+chunk's position (= its FAISS vector id), its article id, its Simplified matching text
+(:func:`rag.index.texts.embed_text`, what the local BM25 index saw; Milvus analyzes it with jieba for its own
+BM25) and its vector. Nothing is embedded. Migrating drops the collections of this index folder's older
+generations. The FAISS files stay: FAISS remains the default and Milvus is used only where asked for
+(``--store URI``). The writer lock of the index folder is held while migrating, so no rebuild swaps the
+generation meanwhile.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.errors import IndexError_, IndexMismatchError, IndexMissingError
+from rag.errors import IndexMismatchError, IndexProblem, store_errors
+from rag.index.hooks import GenerationContent
+from rag.index.layout import current_generation, writer_lock
+from rag.index.live import Index
+from rag.index.load import load_index
+from rag.index.milvus import MILVUS_DIR, collection_name, collection_prefix, default_analyzer, follow_settings
+from rag.index.texts import embed_text
+from rag.settings import milvus_token
+from rag.types import Article, Chunk
+from vectorstore.milvus_store import MilvusStore
 
-__all__ = [
-    "MILVUS_DIR",
-    "add_migrate_parser",
-    "cmd_migrate",
-    "collection_name",
-    "default_analyzer",
-    "drop_stale_collections",
-    "export_generation",
-    "follow_settings",
-    "migrate_to_milvus",
-    "open_migrated",
-]
+__all__ = ["MilvusCopy", "MilvusTarget", "drop_stale_collections", "export_generation", "migrate_to_milvus"]
 
-MILVUS_DIR = "milvus"  # inside a generation: the MilvusStore description (milvus.json)
-ANALYZERS = ("jieba_stop", "jieba")
-# Punctuation, which Milvus's jieba tokenizer emits as tokens (a question's "？" would match every "？").
-PUNCTUATION = frozenset("，。！？、；：“”‘’（）《》〈〉【】「」『』—…·～,.!?;:\"'()[]<>{}-/\\|%&*+=#@^_`~")
 _VERIFY_SAMPLE = 32
 Progress = Callable[[float, str], None]
 
 
-def _dir_key(directory: Path) -> str:
-    return hashlib.sha256(str(Path(directory).resolve()).encode()).hexdigest()[:10]
+@dataclass(frozen=True)
+class MilvusTarget:
+    """Where and how a generation goes into Milvus."""
 
-
-def default_analyzer(name: str = "jieba_stop") -> dict[str, Any]:
-    """Milvus analyzer params for the BM25 field. ``jieba_stop`` (default): jieba plus a ``stop`` filter with
-    ``rag.keyword``'s stopwords (question words included) and punctuation, which brings Milvus's BM25 close
-    to ``rag.keyword`` (see benchmarks/results/milvus_parity.json); ``jieba``: ``{"tokenizer": "jieba"}``."""
-    from rag.keyword import DEFAULT_STOPWORDS
-    from vectorstore.milvus_store import DEFAULT_ANALYZER, analyzer_with_stopwords
-
-    if name == "jieba":
-        return dict(DEFAULT_ANALYZER)
-    if name == "jieba_stop":
-        return analyzer_with_stopwords(DEFAULT_STOPWORDS | PUNCTUATION)
-    raise ValueError(f"unknown analyzer {name!r}; expected one of {', '.join(ANALYZERS)}")
-
-
-def collection_name(directory: Path | str, generation: str) -> str:
-    """The default collection of ``generation`` of the index at ``directory`` (a valid Milvus name)."""
-    return f"rag_{_dir_key(Path(directory))}_{hashlib.sha256(generation.encode()).hexdigest()[:10]}"
+    uri: str
+    collection: str | None = None  # default: collection_name(index folder, generation)
+    index_type: str = "FLAT"
+    index_params: dict[str, int] | None = None
+    analyzer: dict[str, Any] | None = None  # default: default_analyzer()
+    replace: bool = False  # an existing collection of that name is dropped and refilled (else an error)
 
 
 def migrate_to_milvus(
     index_dir: Path | str,
-    uri: str,
-    collection: str | None = None,
+    target: MilvusTarget,
     *,
-    replace: bool = False,
-    index_type: str = "FLAT",
-    index_params: dict[str, int] | None = None,
-    analyzer: dict[str, Any] | None = None,
     drop_stale: bool = True,
     lock_wait: float = 30.0,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Copy the live generation of the index at ``index_dir`` into the Milvus collection ``collection``
-    (default: :func:`collection_name`) at ``uri``; record it in ``<generation>/milvus/milvus.json``. Returns a
-    report.
-
-    An existing collection of that name is an error unless ``replace`` (then it is dropped and refilled).
-    """
-    from rag.index import _current_generation, _writer_lock, load_index
-
+    """Copy the live generation of the index at ``index_dir`` into Milvus (``target``); record it in
+    ``<generation>/milvus/milvus.json``. Returns a report."""
     directory = Path(index_dir)
     started = time.monotonic()
-    with _writer_lock(directory, lock_wait):
-        generation = _current_generation(directory)
+    with writer_lock(directory, lock_wait):
+        generation = current_generation(directory)
         index = load_index(directory)
-        store, verified = export_generation(
-            generation,
-            index.articles,
-            index.chunks,
-            index.embeddings,
-            uri,
-            collection,
-            title_context=bool(index.manifest["chunking"].get("title_context", True)),
-            replace=replace,
-            index_type=index_type,
-            index_params=index_params,
-            analyzer=analyzer,
-            progress=progress,
-        )
+        title_context = bool(index.manifest["chunking"].get("title_context", True))
+        content = GenerationContent(index.articles, index.chunks, index.embeddings, title_context)
+        store, verified = export_generation(generation, content, target, progress=progress)
         try:
-            dropped = (
-                drop_stale_collections(store, directory, store.collection)
-                if drop_stale and collection is None
-                else []
-            )
+            keep_all = not drop_stale or target.collection is not None
+            dropped = [] if keep_all else drop_stale_collections(store, directory, store.collection)
             report = _report(store, index, generation, verified, dropped, started)
         finally:
             store.close()
@@ -128,101 +78,63 @@ def migrate_to_milvus(
 
 
 def export_generation(
-    generation: Path,
-    articles: dict[str, Any],
-    chunks: Sequence[Any],
-    embeddings: np.ndarray,
-    uri: str,
-    collection: str | None = None,
-    *,
-    title_context: bool = True,
-    replace: bool = False,
-    index_type: str = "FLAT",
-    index_params: dict[str, int] | None = None,
-    analyzer: dict[str, Any] | None = None,
-    progress: Progress | None = None,
-) -> tuple[Any, int]:
-    """Fill a Milvus collection with ``chunks`` (row id = position), their stored ``embeddings`` and the
-    Simplified matching text of each (``articles``: by id, for the titles), check the copy, and write
-    ``<generation>/milvus/milvus.json``. Returns the open :class:`~vectorstore.milvus_store.MilvusStore` and
-    how many sampled rows were checked.
-    No lock is taken: callers hold the index folder's writer lock (``rag.index`` calls this for a new
-    generation before making it live)."""
-    from rag.index import embed_text
-    from vectorstore.milvus_store import MilvusStore
+    generation: Path, content: GenerationContent, target: MilvusTarget, *, progress: Progress | None = None
+) -> tuple[MilvusStore, int]:
+    """Fill a Milvus collection with the chunks of ``content`` (row id = position), their stored vectors and
+    the Simplified matching text of each, check the copy, and write ``<generation>/milvus/milvus.json``.
+    Returns the open store and how many sampled rows were checked. No lock is taken: callers hold the index
+    folder's writer lock (:class:`MilvusCopy` runs for a new generation just before it goes live)."""
+    with store_errors():
+        store = _open_target(Path(generation), int(content.embeddings.shape[1]), target)
+        _insert(store, content, progress)
+        store.flush()
+        verified = _verify(store, content.embeddings, len(content.chunks))
+        store.save(Path(generation) / MILVUS_DIR)
+    return store, verified
 
-    generation = Path(generation)
-    n, dim = len(chunks), int(embeddings.shape[1])
-    name = collection or collection_name(generation.parent, generation.name)
-    analyzer = analyzer if analyzer is not None else default_analyzer()
-    store = MilvusStore(uri, name, dim, index=index_type, index_params=index_params, analyzer=analyzer)
+
+def _open_target(generation: Path, dim: int, target: MilvusTarget) -> MilvusStore:
+    name = target.collection or collection_name(generation.parent, generation.name)
+    analyzer = target.analyzer if target.analyzer is not None else default_analyzer()
+    options: dict[str, Any] = {
+        "index": target.index_type, "index_params": target.index_params, "analyzer": analyzer,
+        "token": milvus_token(),
+    }  # fmt: skip
+    store = MilvusStore(target.uri, name, dim, **options)
     if not store.created:
-        if not replace:
+        if not target.replace:
             rows = len(store)
             store.close()
-            raise IndexError_(
-                f"collection {name!r} already exists at {uri} ({rows} rows); pass --replace to refill it"
+            raise IndexProblem(
+                f"collection {name!r} already exists at {target.uri} ({rows} rows)",
+                hint="pass --replace to refill it",
             )
         store.drop()
-        store = MilvusStore(uri, name, dim, index=index_type, index_params=index_params, analyzer=analyzer)
-    batch = 2000
+        store = MilvusStore(target.uri, name, dim, **options)
+    return store
+
+
+def _insert(store: MilvusStore, content: GenerationContent, progress: Progress | None) -> None:
+    chunks, n, batch = content.chunks, len(content.chunks), 2000
     for start in range(0, n, batch):
         stop = min(n, start + batch)
         part = chunks[start:stop]
-        store.add(
+        store.add_rows(
             np.arange(start, stop, dtype=np.int64),
-            np.asarray(embeddings[start:stop], dtype=np.float32),
-            texts=[embed_text(articles[c.article_id], c, title_context=title_context) for c in part],
+            np.asarray(content.embeddings[start:stop], dtype=np.float32),
+            texts=[_text(content.articles, c, content.title_context) for c in part],
             article_ids=[c.article_id for c in part],
             check_new=False,
         )
         if progress:
             progress(stop / max(n, 1), f"inserted {stop}/{n} chunks")
-    store.flush()
-    verified = _verify(store, embeddings, n)
-    store.save(generation / MILVUS_DIR)
-    return store, verified
 
 
-def follow_settings(generation: Path) -> dict[str, Any] | None:
-    """How ``generation`` was moved to Milvus (``uri``, ``index_type``, ``index_params``, ``analyzer``), for
-    copying its successor the same way; ``None`` when it was not."""
-    from vectorstore.milvus_store import META_FILE, read_config  # pymilvus itself loads only to connect
-
-    config_dir = Path(generation) / MILVUS_DIR
-    if not (config_dir / META_FILE).is_file():
-        return None
-    meta = read_config(config_dir)
-    index = meta.get("index", {})
-    return {
-        "uri": meta["uri"],
-        "index_type": index.get("type", "FLAT"),
-        "index_params": index.get("params") or None,
-        "analyzer": meta.get("analyzer"),
-    }
+def _text(articles: Mapping[str, Article], chunk: Chunk, title_context: bool) -> str:
+    return embed_text(articles[chunk.article_id], chunk, title_context=title_context)
 
 
-def _report(
-    store: Any, index: Any, generation: Path, verified: int, dropped: list[str], started: float
-) -> dict[str, Any]:
-    return {
-        "index": str(generation.parent),
-        "generation": generation.name,
-        "uri": store.config()["uri"],
-        "collection": store.collection,
-        "rows": len(index.chunks),
-        "articles": len(index.articles),
-        "dim": int(index.embeddings.shape[1]),
-        "index_type": store.index_type,
-        "analyzer": store.analyzer,
-        "verified_rows": verified,
-        "dropped_collections": dropped,
-        "config": str(generation / MILVUS_DIR / "milvus.json"),
-        "seconds": round(time.monotonic() - started, 2),
-    }
-
-
-def _verify(store: Any, embeddings: np.ndarray, n: int) -> int:
+def _verify(store: MilvusStore, embeddings: np.ndarray, n: int) -> int:
     """Row count, and each sampled vector finds itself first (or an exact duplicate of itself)."""
     count = len(store)
     if count != n:
@@ -246,114 +158,77 @@ def _verify(store: Any, embeddings: np.ndarray, n: int) -> int:
     return int(sample.size)
 
 
-def drop_stale_collections(store: Any, directory: Path, keep: str) -> list[str]:
+def drop_stale_collections(store: MilvusStore, directory: Path, keep: str) -> list[str]:
     """Drop the collections of ``directory``'s other generations (through ``store``'s connection)."""
-    prefix = f"rag_{_dir_key(directory)}_"
-    client = store._client  # the store's own connection
+    prefix = collection_prefix(directory)
     dropped = []
-    for name in client.list_collections():
-        if name.startswith(prefix) and name != keep:
-            client.drop_collection(name)
-            dropped.append(name)
+    with store_errors():
+        for name in store.list_collections():
+            if name.startswith(prefix) and name != keep:
+                store.drop_collection(name)
+                dropped.append(name)
     return sorted(dropped)
 
 
-def open_migrated(generation: Path | str, uri: str | None = None, *, token: str | None = None) -> Any:
-    """The :class:`~vectorstore.milvus_store.MilvusStore` of an index generation (a ``g-*`` folder), checked
-    against ``uri`` when given; ``IndexMissingError`` saying how to migrate when it has none."""
-    from vectorstore.milvus_store import META_FILE, MilvusStore, read_config, resolve_uri
-
-    generation = Path(generation)
-    directory = generation.parent
-    target = f" --to {uri}" if uri else " --to milvus://HOST:PORT"
-    hint = f"move it with: python -m rag migrate --index {directory}{target}"
-    config_dir = generation / MILVUS_DIR
-    if not (config_dir / META_FILE).is_file():
-        raise IndexMissingError(
-            f"the index at {directory} (generation {generation.name}) has not been moved to Milvus; {hint}"
-        )
-    meta = read_config(config_dir)
-    if uri is not None and _comparable(resolve_uri(uri)) != _comparable(resolve_uri(meta["uri"])):
-        raise IndexMissingError(f"the index at {directory} was moved to {meta['uri']}, not to {uri}; {hint}")
-    try:
-        return MilvusStore.load(config_dir, token=token)
-    except IndexMismatchError as exc:
-        raise IndexMismatchError(f"{exc}; {hint}") from exc
+def _report(
+    store: MilvusStore, index: Index, generation: Path, verified: int, dropped: list[str], started: float
+) -> dict[str, Any]:
+    return {
+        "index": str(generation.parent),
+        "generation": generation.name,
+        "uri": store.config()["uri"],
+        "collection": store.collection,
+        "rows": len(index.chunks),
+        "articles": len(index.articles),
+        "dim": int(index.embeddings.shape[1]),
+        "index_type": store.index_type,
+        "analyzer": store.analyzer,
+        "verified_rows": verified,
+        "dropped_collections": dropped,
+        "config": str(generation / MILVUS_DIR / "milvus.json"),
+        "seconds": round(time.monotonic() - started, 2),
+    }
 
 
-def _comparable(uri: str) -> str:
-    from vectorstore.milvus_store import _public_uri
+class MilvusCopy:
+    """A :class:`~rag.index.hooks.CommitHook`: copies a new generation into Milvus just before it goes live,
+    then drops the collections of the older generations.
 
-    return _public_uri(uri).rstrip("/").lower()
+    ``uri``: where to copy; None follows the live generation: when it was moved to Milvus, its successor is
+    copied to the same place the same way (so the Milvus copy never falls behind), otherwise nothing is
+    copied. A failed copy leaves the previous generation live."""
 
+    def __init__(self, uri: str | None = None) -> None:
+        self.uri = uri
+        self._store: MilvusStore | None = None
 
-# ------------------------------------------------------------------------------------------------------ CLI
+    def _target(self, generation: Path) -> MilvusTarget | None:
+        if self.uri is not None:
+            return MilvusTarget(self.uri)
+        try:
+            live = current_generation(generation.parent)  # still the previous one: the new is not live yet
+        except IndexProblem:
+            return None
+        settings = follow_settings(live)
+        return None if settings is None else MilvusTarget(**settings)
 
+    def before_commit(self, generation: Path, content: GenerationContent) -> None:
+        target = self._target(generation)
+        if target is None:
+            return
+        try:
+            self._store, _ = export_generation(generation, content, target)
+        except IndexProblem as exc:
+            raise IndexProblem(
+                f"copying the new index into Milvus at {target.uri} failed, index unchanged: {exc}"
+            ) from exc
 
-def add_migrate_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add ``migrate`` to the ``python -m rag`` subcommands (``sub``: the ``add_subparsers`` object)."""
-    p = sub.add_parser(
-        "migrate", help="copy an index into Milvus without re-embedding (then search it with --store URI)"
-    )
-    p.add_argument("--index", type=Path, help="index directory (default: $RAG_INDEX or ./index)")
-    p.add_argument(
-        "--to",
-        required=True,
-        metavar="URI",
-        help="milvus://host:port (or http(s)://host:port) for a server, or PATH.db for embedded Milvus Lite",
-    )
-    p.add_argument(
-        "--collection", help="collection name (default: derived from the index folder and generation)"
-    )
-    p.add_argument("--replace", action="store_true", help="drop and refill the collection if it exists")
-    p.add_argument(
-        "--milvus-index",
-        choices=["flat", "hnsw"],
-        default="flat",
-        help="dense index in Milvus: flat (exact, like FAISS flat) or hnsw (M=16, efConstruction=64, ef=128)",
-    )
-    p.add_argument(
-        "--analyzer",
-        choices=ANALYZERS,
-        default="jieba_stop",
-        help="BM25 analyzer: jieba minus rag.keyword's stopwords and punctuation (default), or jieba alone",
-    )
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_migrate)
-    return p
-
-
-def cmd_migrate(args: argparse.Namespace) -> int:
-    """``python -m rag migrate``: see :func:`add_migrate_parser`."""
-    from rag.paths import default_index_dir
-
-    directory = args.index or default_index_dir()
-
-    def progress(fraction: float, message: str) -> None:
-        print(f"\r{message}", end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
-
-    try:
-        report = migrate_to_milvus(
-            directory,
-            args.to,
-            args.collection,
-            replace=args.replace,
-            index_type=args.milvus_index.upper(),
-            analyzer=default_analyzer(args.analyzer),
-            progress=None if args.json else progress,
-        )
-    except ValueError as exc:  # a malformed URI
-        raise IndexError_(str(exc)) from exc
-    if args.json:
-        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(
-            f"moved {report['rows']} chunks of {report['articles']} articles from {report['index']} "
-            f"({report['generation']}) into {report['uri']} collection {report['collection']} in "
-            f"{report['seconds']} s; no re-embedding"
-        )
-        if report["dropped_collections"]:
-            print(f"dropped older collections: {', '.join(report['dropped_collections'])}")
-        print(f"search it with: python -m rag search QUESTION --index {report['index']} --store {args.to}")
-    return 0
+    def after_commit(self, directory: Path) -> dict[str, Any]:
+        store, self._store = self._store, None
+        if store is None:
+            return {}
+        try:
+            dropped = drop_stale_collections(store, directory, store.collection)
+            return {"uri": store.config()["uri"], "collection": store.collection, "dropped": dropped}
+        finally:
+            store.close()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from rag.clean import clean_text, find_mojibake
-from rag.scripts import detect_script
+from rag.ingest.clean import clean_text, find_mojibake
+from rag.ingest.scripts import detect_script
 from rag.types import Article, Paragraph, Span
 
 __all__ = ["derive_title", "parse_article", "parse_byline"]

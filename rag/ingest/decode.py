@@ -20,6 +20,8 @@ _BOMS = (
 )
 # Legacy encodings tried after UTF-8, in the order charset-normalizer is asked to weigh them.
 _LEGACY = ("gb18030", "big5", "utf_16_le", "utf_16_be")
+_BINARY = "looks like a binary file, not text"
+_UNDECODABLE = "cannot decode as UTF-8, UTF-16, GBK/GB18030 or Big5"
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -40,14 +42,16 @@ def _han_share(text: str) -> float:
 def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     """Decode a document; returns (text, encoding). Raises DocumentError naming ``name`` when it cannot."""
     if not data.strip():
-        raise DocumentError(f"{name}: empty file")
+        raise DocumentError("empty file", code="empty_file", path=name)
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
                 raise DocumentError(
-                    f"{name}: has a {encoding} byte-order mark but does not decode ({exc})"
+                    f"has a {encoding} byte-order mark but does not decode ({exc})",
+                    code="bom_mismatch",
+                    path=name,
                 ) from exc
     try:
         text = data.decode("utf-8")
@@ -55,10 +59,10 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         pass
     else:
         if _looks_binary(data):
-            raise DocumentError(f"{name}: looks like a binary file, not text")
+            raise DocumentError(_BINARY, code="binary_file", path=name)
         return text, "utf-8"
     if _looks_binary(data) and not _plausible_utf16(data):
-        raise DocumentError(f"{name}: looks like a binary file, not text")
+        raise DocumentError(_BINARY, code="binary_file", path=name)
     from charset_normalizer import from_bytes  # deferred: only legacy files pay for it
 
     best = from_bytes(data, cp_isolation=list(_LEGACY)).best()
@@ -77,10 +81,10 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         # the detector's choice wins ties; a decoding that yields far fewer Han characters is a wrong guess
         decoded.append((_han_share(text) - 0.01 * rank, text, encoding))
     if not decoded:
-        raise DocumentError(f"{name}: cannot decode as UTF-8, UTF-16, GBK/GB18030 or Big5")
+        raise DocumentError(_UNDECODABLE, code="undecodable", path=name)
     score, text, encoding = max(decoded, key=lambda item: item[0])
     if score < 0.05 or _looks_binary(text.encode("utf-8", "replace")):
-        raise DocumentError(f"{name}: cannot decode as UTF-8, UTF-16, GBK/GB18030 or Big5")
+        raise DocumentError(_UNDECODABLE, code="undecodable", path=name)
     return text, encoding
 
 

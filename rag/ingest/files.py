@@ -1,4 +1,4 @@
-"""Read article files (``.txt``, ``.md``, ``.html``/``.htm``) into described ``Article`` objects.
+"""Read article files (``.txt``, ``.md``, ``.html``/``.htm``) into described ``Article`` objects (and chunks).
 
 A file that cannot be read is reported in ``IngestResult.skipped`` with the reason; nothing is dropped silently.
 """
@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.article import parse_article
-from rag.chunk import ChunkParams, chunk_article
-from rag.decode import decode_bytes, html_to_text, markdown_to_text
 from rag.errors import DocumentError
+from rag.ingest.article import parse_article
+from rag.ingest.chunk import ChunkParams, chunk_article
+from rag.ingest.decode import decode_bytes, html_to_text, markdown_to_text
 from rag.types import Article, Chunk, Skipped
 
 __all__ = ["MAX_DOCUMENT_BYTES", "SUFFIXES", "IngestResult", "collect_files", "ingest", "read_article"]
@@ -57,14 +57,22 @@ def read_article(
     name = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise DocumentError(f"{name}: unsupported file type {suffix or '(none)'}; use {', '.join(SUFFIXES)}")
+        raise DocumentError(
+            f"unsupported file type {suffix or '(none)'}; use {', '.join(SUFFIXES)}",
+            code="unsupported_type",
+            path=name,
+        )
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise DocumentError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit")
+            raise DocumentError(
+                f"{size / 1e6:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit",
+                code="too_large",
+                path=name,
+            )
         data = path.read_bytes()
     except OSError as exc:
-        raise DocumentError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+        raise DocumentError(f"cannot read ({exc.strerror or exc})", code="unreadable", path=name) from exc
     text, _ = decode_bytes(data, name)
     if suffix in (".html", ".htm"):
         text = html_to_text(text)
@@ -72,7 +80,7 @@ def read_article(
         text = markdown_to_text(text)
     article = parse_article(text, article_id=article_id or path.stem, source=name)
     if not article.paragraphs or not article.text.strip():  # e.g. a page of scripts only
-        raise DocumentError(f"{name}: no article text after cleaning")
+        raise DocumentError("no article text after cleaning", code="no_text", path=name)
     return article
 
 
@@ -100,7 +108,7 @@ def ingest(paths: Iterable[Path], params: ChunkParams | None = None) -> IngestRe
         try:
             article = read_article(path)
         except DocumentError as exc:
-            result.skipped.append(Skipped(str(path), str(exc).removeprefix(f"{path}: ")))
+            result.skipped.append(Skipped(str(path), exc.reason))
             continue
         if article.content_hash in seen_text:
             result.skipped.append(Skipped(str(path), f"same text as {seen_text[article.content_hash]}"))

@@ -15,58 +15,20 @@ candidates each signal is normalized per question, and the fused score is a weig
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from rag.errors import BadQuestionError
-from rag.index import Index
-from rag.scripts import to_simplified
+from rag.errors import store_errors
+from rag.ingest.scripts import to_simplified
+from rag.search.fusion import FusionParams, fuse_scores
+from rag.search.protocols import KeywordEngine, SearchIndex
+from rag.search.question import prepare_question
 from rag.timing import stage
 from rag.types import Chunk
 
-__all__ = [
-    "MAX_QUESTION_CHARS",
-    "NORMALIZATIONS",
-    "FusionParams",
-    "Hit",
-    "Ranking",
-    "fuse_scores",
-    "prepare_question",
-    "rank_chunks",
-    "retrieve_from",
-]
-
-MAX_QUESTION_CHARS = (
-    500  # longer questions are cut for the model (512 tokens); callers are told via Hit.truncated
-)
-NORMALIZATIONS = ("zscore", "minmax", "max")
-
-
-@dataclass(frozen=True)
-class FusionParams:
-    """How the signals combine. The defaults are tuned on CMRC 2018 dev + DRCD dev
-    (benchmarks/tune_fusion.py): z-scores over the candidates, weighted 0.1 chunk cosine
-    + 0.5 best-sentence cosine + 0.4 BM25."""
-
-    depth: int = 50  # candidates taken from each of the dense and the keyword lists
-    dense_weight: float = 0.1  # weight of the normalized chunk cosine
-    sentence_weight: float = 0.5  # weight of the normalized best-sentence cosine
-    keyword_weight: float = 0.4  # weight of the normalized BM25 score
-    normalization: str = "zscore"  # per question, over the candidates: "zscore", "minmax" or "max"
-
-    def __post_init__(self) -> None:
-        if isinstance(self.depth, bool) or not isinstance(self.depth, int) or self.depth < 1:
-            raise ValueError(f"depth must be a positive int, got {self.depth!r}")
-        if self.normalization not in NORMALIZATIONS:
-            raise ValueError(
-                f"normalization must be one of {', '.join(NORMALIZATIONS)}, got {self.normalization!r}"
-            )
-        weights = (self.dense_weight, self.sentence_weight, self.keyword_weight)
-        if any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-            raise ValueError(f"weights must be finite, non-negative and not all 0, got {weights}")
+__all__ = ["Hit", "Ranking", "keyword_scores", "rank_chunks", "retrieve_from", "sentence_scores"]
 
 
 @dataclass(frozen=True)
@@ -135,47 +97,7 @@ class Ranking:
         return int(self.positions.size)
 
 
-def prepare_question(question: str) -> tuple[str, bool]:
-    """Validate and normalize a question: (text for the model, whether it was truncated)."""
-    if not isinstance(question, str):
-        raise BadQuestionError("the question must be text")
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200d\u2060\ufeff]", "", question)
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
-        raise BadQuestionError("the question is empty; type a question, e.g. 秦皇島市委書記是誰？")
-    if not any(ch.isalnum() for ch in text):  # Han characters, letters and digits are alphanumeric
-        raise BadQuestionError(
-            "the question has no words, only punctuation, symbols or emoji; type a question, e.g. 秦皇島市委書記是誰？"
-        )
-    truncated = len(text) > MAX_QUESTION_CHARS
-    return text[:MAX_QUESTION_CHARS], truncated
-
-
-def _normalize(values: np.ndarray, how: str) -> np.ndarray:
-    if values.size == 0:
-        return values
-    if how == "zscore":
-        std = float(values.std())
-        return (values - float(values.mean())) / (std if std > 1e-9 else 1.0)
-    if how == "minmax":
-        low, span = float(values.min()), float(values.max() - values.min())
-        return (values - low) / (span if span > 1e-9 else 1.0)
-    top = float(np.abs(values).max())  # "max"
-    return values / (top if top > 1e-9 else 1.0)
-
-
-def fuse_scores(
-    dense: np.ndarray, sentence: np.ndarray, keyword: np.ndarray, params: FusionParams
-) -> np.ndarray:
-    """The fused score of each candidate from its three raw signals (one question's candidates)."""
-    return (
-        params.dense_weight * _normalize(np.asarray(dense, np.float64), params.normalization)
-        + params.sentence_weight * _normalize(np.asarray(sentence, np.float64), params.normalization)
-        + params.keyword_weight * _normalize(np.asarray(keyword, np.float64), params.normalization)
-    )
-
-
-def _sentence_scores(index: Index, positions: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+def sentence_scores(index: SearchIndex, positions: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
     """Best cosine between the question and a sentence of each chunk (the chunk cosine if none stored)."""
     if index.sentence_embeddings is None or len(index.sentence_embeddings) == 0 or positions.size == 0:
         return np.asarray(index.embeddings[positions] @ query_vector, np.float64)
@@ -192,8 +114,22 @@ def _sentence_scores(index: Index, positions: np.ndarray, query_vector: np.ndarr
     return best
 
 
+def keyword_scores(
+    index: SearchIndex, text: str, depth: int, include: np.ndarray | None = None
+) -> np.ndarray:
+    """BM25 of ``text`` (Simplified) for every chunk, by position. A store with its own full-text search
+    (Milvus) scores in the engine: its top ``depth`` and the ``include`` rows, 0 elsewhere; otherwise the
+    local keyword index scores every chunk."""
+    if isinstance(index.store, KeywordEngine):
+        with store_errors():
+            return np.asarray(
+                index.store.keyword_scores(text, depth, len(index.chunks), include=include), np.float64
+            )
+    return index.keyword.scores(text)
+
+
 def rank_chunks(
-    index: Index,
+    index: SearchIndex,
     question: str,
     *,
     params: FusionParams | None = None,
@@ -217,17 +153,17 @@ def rank_chunks(
     query_vector = np.asarray(query_vector, dtype=np.float32).reshape(-1)
     depth = min(n, params.depth)
 
-    with stage("dense"):
+    with stage("dense"), store_errors():
         _, dense_ids = index.store.search(query_vector.reshape(1, -1), depth)
     with stage("keyword"):
-        keyword_all = index.keyword_scores(simplified, depth, include=dense_ids[0])
+        keyword_all = keyword_scores(index, simplified, depth, include=dense_ids[0])
         keyword_top = np.argpartition(-keyword_all, depth - 1)[:depth] if depth < n else np.arange(n)
     with stage("sentence"):
         candidates = np.union1d(dense_ids[0][dense_ids[0] >= 0], keyword_top[keyword_all[keyword_top] > 0])
         positions = candidates.astype(np.int64)
         # exact cosines from the stored vectors for every candidate (the store's own scores may be approximate)
         dense = np.asarray(index.embeddings[positions] @ query_vector, np.float64)
-        sentence = _sentence_scores(index, positions, query_vector)
+        sentence = sentence_scores(index, positions, query_vector)
     with stage("fusion"):
         keyword = keyword_all[positions].astype(np.float64)
         fused = fuse_scores(dense, sentence, keyword, params)
@@ -238,7 +174,7 @@ def rank_chunks(
 
 
 def retrieve_from(
-    index: Index,
+    index: SearchIndex,
     question: str,
     k: int = 5,
     *,
@@ -256,7 +192,7 @@ def retrieve_from(
         return _hits(index, ranking, int(k))
 
 
-def _hits(index: Index, ranking: Ranking, k: int) -> list[Hit]:
+def _hits(index: SearchIndex, ranking: Ranking, k: int) -> list[Hit]:
     hits = []
     for j in range(min(k, len(ranking))):
         chunk = index.chunks[int(ranking.positions[j])]

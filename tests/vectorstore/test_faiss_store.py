@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from rag.errors import IndexMismatchError, IndexMissingError
 from vectorstore import KINDS, FaissStore, VectorStore
+from vectorstore.errors import StoreMismatchError, StoreMissingError
 from vectorstore.faiss_store import INDEX_FILE, META_FILE
 
 DIM = 32
@@ -192,7 +192,7 @@ def test_existing_id_and_bad_k_and_bad_settings() -> None:
 
 
 def test_missing_store(tmp_path: Path) -> None:
-    with pytest.raises(IndexMissingError):
+    with pytest.raises(StoreMissingError):
         FaissStore.load(tmp_path / "nowhere")
 
 
@@ -202,13 +202,13 @@ def test_truncated_index_file(kind: str, tmp_path: Path) -> None:
     store.save(tmp_path)
     path = tmp_path / INDEX_FILE
     path.write_bytes(path.read_bytes()[:1000])
-    with pytest.raises(IndexMismatchError, match="truncated or corrupt"):
+    with pytest.raises(StoreMismatchError, match="truncated or corrupt"):
         FaissStore.load(tmp_path)
 
 
 @pytest.mark.parametrize("cut", [0, 4, 40, 1000, -8])
 def test_corrupt_index_that_passes_the_checksum(cut: int, tmp_path: Path) -> None:
-    """Even when store.json agrees with the bytes, FAISS's RuntimeError becomes IndexMismatchError."""
+    """Even when store.json agrees with the bytes, FAISS's RuntimeError becomes StoreMismatchError."""
     store, _, _ = make("flat", n=50)
     store.save(tmp_path)
     blob = (tmp_path / INDEX_FILE).read_bytes()[:cut]
@@ -218,7 +218,7 @@ def test_corrupt_index_that_passes_the_checksum(cut: int, tmp_path: Path) -> Non
     meta = json.loads((tmp_path / META_FILE).read_text())
     meta.update(index_bytes=len(blob), index_sha256=hashlib.sha256(blob).hexdigest())
     (tmp_path / META_FILE).write_text(json.dumps(meta))
-    with pytest.raises(IndexMismatchError, match="rebuild"):
+    with pytest.raises(StoreMismatchError, match="rebuild"):
         FaissStore.load(tmp_path)
 
 
@@ -239,7 +239,7 @@ def test_metadata_not_matching_index(edit, tmp_path: Path) -> None:
     meta = json.loads((tmp_path / META_FILE).read_text())
     edit(meta)
     (tmp_path / META_FILE).write_text(json.dumps(meta))
-    with pytest.raises(IndexMismatchError):
+    with pytest.raises(StoreMismatchError):
         FaissStore.load(tmp_path)
 
 
@@ -247,10 +247,10 @@ def test_unreadable_metadata(tmp_path: Path) -> None:
     store, _, _ = make("flat", n=5)
     store.save(tmp_path)
     (tmp_path / META_FILE).write_text("{not json")
-    with pytest.raises(IndexMismatchError):
+    with pytest.raises(StoreMismatchError):
         FaissStore.load(tmp_path)
     (tmp_path / META_FILE).write_text(json.dumps({"format": "rag-news/faiss-store"}))
-    with pytest.raises(IndexMismatchError):
+    with pytest.raises(StoreMismatchError):
         FaissStore.load(tmp_path)
 
 

@@ -11,11 +11,11 @@ import pytest
 pytest.importorskip("pymilvus", reason='the Milvus store needs pymilvus: pip install "pymilvus[milvus_lite]"')
 pytest.importorskip("milvus_lite", reason='Milvus Lite is missing: pip install "pymilvus[milvus_lite]"')
 
-from rag.errors import IndexMismatchError, IndexMissingError
+from vectorstore.errors import StoreBusyError, StoreMismatchError, StoreMissingError
 from vectorstore.milvus_store import (
     META_FILE,
     MilvusStore,
-    _public_uri,
+    public_uri,
     analyzer_with_stopwords,
     is_milvus_uri,
     resolve_uri,
@@ -48,7 +48,7 @@ def vectors() -> np.ndarray:
 def store(db: str, vectors: np.ndarray, request: pytest.FixtureRequest) -> MilvusStore:
     name = "t_" + request.node.name.replace("[", "_").replace("]", "").replace("-", "_")[:60]
     s = MilvusStore(db, name, 16)
-    s.add(np.arange(5), vectors, texts=TEXTS, article_ids=ARTICLES)
+    s.add_rows(np.arange(5), vectors, texts=TEXTS, article_ids=ARTICLES)
     yield s
     s.drop()
     s.close()
@@ -98,7 +98,7 @@ def test_delete_by_article_id_through_a_filter(store: MilvusStore, vectors: np.n
 def test_article_ids_with_quotes_are_escaped(db: str, vectors: np.ndarray) -> None:
     s = MilvusStore(db, "t_quotes", 16)
     try:
-        s.add([0, 1], vectors[:2], texts=["甲", "乙"], article_ids=['a"b\\c', "plain"])
+        s.add_rows([0, 1], vectors[:2], texts=["甲", "乙"], article_ids=['a"b\\c', "plain"])
         assert s.delete_article('a"b\\c') == 1
         assert s.ids().tolist() == [1]
     finally:
@@ -131,9 +131,9 @@ def test_save_and_load_the_uri_config(store: MilvusStore, vectors: np.ndarray, t
     loaded = MilvusStore.load(tmp_path / "cfg")
     assert len(loaded) == 5 and loaded.search(vectors[1], 1)[1][0, 0] == 1
     store.delete_article("metro")
-    with pytest.raises(IndexMismatchError, match="holds 4 rows"):
+    with pytest.raises(StoreMismatchError, match="holds 4 rows"):
         MilvusStore.load(tmp_path / "cfg")
-    with pytest.raises(IndexMissingError):
+    with pytest.raises(StoreMissingError):
         MilvusStore.load(tmp_path / "nowhere")
 
 
@@ -141,16 +141,16 @@ def test_credentials_are_never_saved(store: MilvusStore, db: str, tmp_path: Path
     with_token = MilvusStore(db, store.collection, token="s3cret-token")
     with_token.save(tmp_path / "cfg")
     assert "s3cret" not in (tmp_path / "cfg" / META_FILE).read_text()
-    assert _public_uri("https://user:pw@db.example:443/x") == "https://db.example:443/x"
+    assert public_uri("https://user:pw@db.example:443/x") == "https://db.example:443/x"
 
 
 def test_opening_a_missing_collection_says_how_to_migrate(db: str) -> None:
-    with pytest.raises(IndexMissingError, match="python -m rag migrate"):
+    with pytest.raises(StoreMissingError, match="python -m rag migrate"):
         MilvusStore(db, "never_created")
 
 
 def test_existing_collection_with_another_dimension_is_refused(store: MilvusStore, db: str) -> None:
-    with pytest.raises(IndexMismatchError, match="16-d vectors, not 32-d"):
+    with pytest.raises(StoreMismatchError, match="16-d vectors, not 32-d"):
         MilvusStore(db, store.collection, 32)
 
 
@@ -160,7 +160,7 @@ def test_stop_filter_analyzer_drops_question_words(db: str, vectors: np.ndarray)
     stop = MilvusStore(db, "t_stop", 16, analyzer=analyzer_with_stopwords(["是", "谁", "的"]))
     try:
         for s in (plain, stop):
-            s.add([0, 1], vectors[:2], texts=texts, article_ids=["a", "b"])
+            s.add_rows([0, 1], vectors[:2], texts=texts, article_ids=["a", "b"])
         assert sorted(plain.keyword_search("书记是谁", 5)[1].tolist()) == [0, 1]  # 是/谁 match passage 0
         assert stop.keyword_search("书记是谁", 5)[1].tolist() == [1]  # not any more
         assert stop.analyzer["filter"][0] == {"type": "stop", "stop_words": sorted(["是", "谁", "的"])}
@@ -197,8 +197,6 @@ def test_a_lite_database_held_by_another_process_is_busy(tmp_path: Path) -> None
     import subprocess
     import sys
 
-    from rag.errors import IndexBusyError
-
     db = str(tmp_path / "held.db")
     code = (
         "import sys, time\n"
@@ -218,7 +216,7 @@ def test_a_lite_database_held_by_another_process_is_busy(tmp_path: Path) -> None
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(IndexBusyError, match="one process at a time"):
+        with pytest.raises(StoreBusyError, match="one process at a time"):
             MilvusStore(db, "c")
     finally:
         holder.stdin.close()

@@ -1,0 +1,46 @@
+"""What a build or update did (:class:`BuildReport`): counts, what changed, what was skipped, where it was
+copied."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rag.types import Skipped
+
+__all__ = ["BuildReport"]
+
+
+@dataclass
+class BuildReport:
+    directory: str
+    articles: int = 0
+    chunks: int = 0
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    embedded_chunks: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    rebuilt_because: str = ""
+    milvus: dict[str, Any] = field(default_factory=dict)  # where the new generation was copied, if anywhere
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["skipped"] = [{"source": s.source, "reason": s.reason} for s in self.skipped]
+        return d
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.articles} articles, {self.chunks} chunks",
+            f"new {len(self.new)}, changed {len(self.changed)}, removed {len(self.removed)}, unchanged {self.unchanged}",
+            f"embedded {self.embedded_chunks} chunks in {self.seconds:.1f} s",
+        ]
+        if self.rebuilt_because:
+            parts.append(f"full rebuild: {self.rebuilt_because}")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} files skipped")
+        if self.milvus:
+            parts.append(f"copied into Milvus {self.milvus['uri']} ({self.milvus['collection']})")
+        return "; ".join(parts)

@@ -1,0 +1,167 @@
+"""Making an index directory hold a set of articles: only new or changed articles (by content hash) are
+embedded, unchanged ones keep their vectors, the rest is dropped; then one new generation is written."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.embed.protocol import Embedder
+from rag.errors import IndexMismatchError, IndexMissingError
+from rag.index.hooks import CommitHook, GenerationContent
+from rag.index.live import Index
+from rag.index.load import load_index
+from rag.index.manifest import make_manifest
+from rag.index.report import BuildReport
+from rag.index.texts import embed_text, sentence_text
+from rag.index.write import write_generation
+from rag.ingest.chunk import ChunkParams, chunk_article
+from rag.types import Article, Chunk
+
+__all__ = ["Progress", "SyncRequest", "sync"]
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """What the new generation must hold and how it is made."""
+
+    wanted: list[Article]
+    embedder: Embedder
+    params: ChunkParams
+    title_context: bool
+    store_kind: str
+    docs: tuple[str, ...]
+    rebuild: bool = False
+    keep_unlisted: bool = False  # keep the articles the index has and ``wanted`` does not name
+    remove: frozenset[str] = frozenset()  # ... except these
+    progress: Progress | None = None
+    hook: CommitHook | None = None
+
+
+@dataclass
+class _Plan:
+    """The new generation's chunks, with the vectors kept from the old one and the texts still to embed."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+    rows: list[np.ndarray | None] = field(default_factory=list)  # one chunk vector per chunk
+    sentence_rows: list[np.ndarray | None] = field(default_factory=list)  # sentence vectors, per chunk
+    to_embed: list[tuple[int, str]] = field(default_factory=list)
+    sentences_to_embed: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def sync(directory: Path, request: SyncRequest) -> BuildReport:
+    """Make the index hold ``request.wanted`` (plus, with ``keep_unlisted``, what it already had),
+    re-embedding only articles that are new or whose cleaned text changed. The caller holds the lock."""
+    started = time.monotonic()
+    report = BuildReport(str(directory))
+    old = None if request.rebuild else _previous(directory, request, report)
+    final = _final_articles(old, request)
+    if old is not None:
+        report.removed = sorted(set(old.articles) - set(final))
+    plan = _plan(old, final, request, report)
+    _embed(plan, request.embedder, request.progress)
+    report.embedded_chunks = len(plan.to_embed)
+    embeddings, sentence_embeddings = _stack(plan, request.embedder.dim)
+    if request.progress:
+        request.progress(0.9, "writing the index")
+    articles = list(final.values())
+    manifest = make_manifest(
+        request.embedder, request.params, request.title_context, request.store_kind,
+        articles, len(plan.chunks), request.docs,
+    )  # fmt: skip
+    content = GenerationContent(final, plan.chunks, embeddings, request.title_context)
+    hook = request.hook
+    before = None if hook is None else (lambda generation: hook.before_commit(generation, content))
+    write_generation(directory, manifest, articles, plan.chunks, (embeddings, sentence_embeddings), before)
+    if hook is not None:
+        report.milvus = hook.after_commit(directory)
+    report.articles, report.chunks = len(articles), len(plan.chunks)
+    report.seconds = time.monotonic() - started
+    if request.progress:
+        request.progress(1.0, "done")
+    return report
+
+
+def _previous(directory: Path, request: SyncRequest, report: BuildReport) -> Index | None:
+    """The live index whose vectors can be kept; None (and why, in the report) when everything is embedded."""
+    try:
+        old = load_index(directory, embedder=request.embedder)
+    except IndexMissingError:
+        return None
+    except IndexMismatchError as exc:
+        report.rebuilt_because = exc.message
+        return None
+    chunking = old.manifest["chunking"]
+    wanted = (request.params.max_chars, request.params.min_chars, request.title_context)
+    if (chunking.get("max_chars"), chunking.get("min_chars"), chunking.get("title_context")) != wanted:
+        report.rebuilt_because = "chunking parameters changed"
+        return None
+    return old
+
+
+def _final_articles(old: Index | None, request: SyncRequest) -> dict[str, Article]:
+    final: dict[str, Article] = {}
+    if old is not None and request.keep_unlisted:
+        final.update({aid: a for aid, a in old.articles.items() if aid not in request.remove})
+    for a in request.wanted:
+        final[a.id] = a
+    return final
+
+
+def _plan(old: Index | None, final: dict[str, Article], request: SyncRequest, report: BuildReport) -> _Plan:
+    plan = _Plan()
+    old_rows: dict[str, list[int]] = {}
+    if old is not None:
+        for i, c in enumerate(old.chunks):
+            old_rows.setdefault(c.article_id, []).append(i)
+    for a in final.values():
+        previous = old.articles.get(a.id) if old is not None else None
+        if old is not None and previous is not None and previous.content_hash == a.content_hash:
+            report.unchanged += 1
+            for i in old_rows.get(a.id, []):
+                plan.chunks.append(old.chunks[i])
+                plan.rows.append(np.asarray(old.embeddings[i]))
+                plan.sentence_rows.append(old.sentence_vectors(i))
+            continue
+        (report.changed if previous is not None else report.new).append(a.id)
+        for c in chunk_article(a, request.params):
+            position = len(plan.chunks)
+            plan.to_embed.append((position, embed_text(a, c, title_context=request.title_context)))
+            plan.sentences_to_embed.append((position, [sentence_text(a, span) for span in c.sentences]))
+            plan.chunks.append(c)
+            plan.rows.append(None)
+            plan.sentence_rows.append(None)
+    return plan
+
+
+def _embed(plan: _Plan, embedder: Embedder, progress: Progress | None) -> None:
+    """Chunks and their sentences in one call, so the embedder batches them all by length together."""
+    if not plan.to_embed:
+        return
+    flat = [t for _, texts in plan.sentences_to_embed for t in texts]
+    if progress:
+        progress(0.0, f"embedding {len(plan.to_embed)} chunks and their {len(flat)} sentences")
+    vectors = embedder.encode_document([t for _, t in plan.to_embed] + flat, show_progress=progress is None)
+    for (position, _), vector in zip(plan.to_embed, vectors[: len(plan.to_embed)], strict=True):
+        plan.rows[position] = vector
+    at = len(plan.to_embed)
+    for position, texts in plan.sentences_to_embed:
+        plan.sentence_rows[position] = vectors[at : at + len(texts)]
+        at += len(texts)
+
+
+def _stack(plan: _Plan, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    embeddings = (
+        np.vstack([np.asarray(r, dtype=np.float32).reshape(1, dim) for r in plan.rows])
+        if plan.rows
+        else np.zeros((0, dim), np.float32)
+    )
+    blocks = [np.asarray(b, dtype=np.float32).reshape(-1, dim) for b in plan.sentence_rows]
+    sentence_embeddings = np.vstack(blocks) if blocks else np.zeros((0, dim), np.float32)
+    return embeddings, sentence_embeddings

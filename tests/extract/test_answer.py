@@ -1,0 +1,327 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from rag.app.render_text import format_answer
+from rag.embed import FakeEmbedder
+from rag.errors import BadQuestionError
+from rag.extract import DEFAULT_PARAMS, AnswerParams, answer_from, normalize_answer, read_question
+from rag.index import BuildOptions, index_articles, load_index
+from rag.ingest.article import parse_article
+from rag.search import retrieve_from
+from rag.types import Span
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# FakeEmbedder cosines are hash noise, not meaning: the fast tests check the mechanics on keyword evidence
+# alone (no dense weight) and answer everything (the calibrated no-answer threshold is about the real model's
+# scores) unless a test is about refusing.
+OPEN = replace(DEFAULT_PARAMS, threshold=0.0, sentence_weights=(0.0, *DEFAULT_PARAMS.sentence_weights[1:]))
+
+LANZHOU = (
+    "兰州市狠抓落实促发展\n"
+    "今年上半年，兰州市完成固定资产投资673.01亿元，增长14.87%，增幅排全省市州第2位。\n"
+    "4月14日，在兰州市动员部署大会上，省委常委、兰州市委书记虞海燕的一席话，拉开了活动的序幕。\n"
+    "今年上半年，兰州市经济运行总体趋稳回升，实现生产总值926.18亿元，增长8.6%，跑在了全国和全省的前列。\n"
+)
+QINHUANGDAO = (  # Traditional
+    "以作風紀律專項整治助力三個圓滿收官\n"
+    "——訪秦皇島市委書記朱政學\n"
+    "記者:請您談談這方面的主要做法。\n"
+    "朱政學:1-9月,全市固定資產投資同比增長3.2%,高于全省平均水平1.5個百分點,其中建設項目投資增長12.6%。\n"
+)
+BAOJI_A = "宝鸡市经济形势通报\n据市统计局通报，与去年同期比，宝鸡市全年经济增长11.7%，高于全省平均水平。\n"
+BAOJI_B = "宝鸡市经济形势分析\n据市发改委分析，与去年同期比，宝鸡市全年经济增长9.5%，高于全省平均水平。\n"
+BAOTOU_A = (
+    "包头市作风建设\n数据是最好的例证。截至目前，"
+    "包头市20多万名党员干部已查摆问题327万条，制定整改措施555万条。\n"
+)
+BAOTOU_B = "包头作风积弊大扫除\n包头市开展作风积弊大扫除以来，全市党员干部已查摆问题327万条，整改正在推进。\n"
+MOJIBAKE = (
+    "皋兰县建筑垃圾项目\n"
+    "走进皋兰县九合镇，在总投资2.58亿元、兰州市首条规ㄖ幚砭项目工地上，工人们正干得热火朝天。\n"
+)
+
+
+def _article(aid: str, raw: str):
+    article = parse_article(raw, article_id=aid, source=f"{aid}.txt")
+    if aid == "mojibake":  # mark the damaged characters as the cleaner would
+        start = article.text.index("规ㄖ幚砭")
+        article = replace(article, low_quality=(Span(start, start + 5),))
+    return article
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    articles = [
+        _article(aid, raw)
+        for aid, raw in {
+            "lanzhou": LANZHOU,
+            "qinhuangdao": QINHUANGDAO,
+            "baoji_a": BAOJI_A,
+            "baoji_b": BAOJI_B,
+            "baotou_a": BAOTOU_A,
+            "baotou_b": BAOTOU_B,
+            "mojibake": MOJIBAKE,
+        }.items()
+    ]
+    directory = tmp_path_factory.mktemp("answer") / "idx"
+    index_articles(articles, directory, BuildOptions(embedder=FakeEmbedder(dim=64)))
+    return load_index(directory, embedder=FakeEmbedder(dim=64))
+
+
+def _check_offsets(index, answer):
+    """Every citation quotes its article exactly, and its short answer sits inside the quote."""
+    for c in answer.citations + tuple(c for a in answer.alternatives for c in a.citations):
+        text = index.articles[c.article_id].text
+        assert text[c.start : c.end] == c.quote
+        if c.answer_start is not None:
+            assert c.start <= c.answer_start < c.answer_end <= c.end
+        for bad in index.articles[c.article_id].low_quality:
+            assert not (bad.start < c.end and c.start < bad.end), "a mojibake span was quoted"
+
+
+def test_number_answer_with_exact_offsets(index):
+    a = answer_from(index, "兰州市上半年生产总值是多少？", params=OPEN)
+    assert a.found and a.answer == "926.18亿元"
+    c = a.citations[0]
+    assert c.article_id == "lanzhou" and c.number == 1
+    text = index.articles["lanzhou"].text
+    assert text[c.answer_start : c.answer_end] == "926.18亿元"
+    assert c.quote.startswith("今年上半年，兰州市经济运行总体趋稳回升")
+    assert c.paragraph == 3 and c.title == "兰州市狠抓落实促发展"
+    assert a.sentence == c.quote  # a Simplified asker reads the Simplified original
+    _check_offsets(index, a)
+
+
+def test_traditional_question_gets_traditional_text_and_original_quote(index):
+    a = answer_from(index, "蘭州市上半年生產總值是多少？", params=OPEN)
+    assert a.script == "traditional"
+    assert a.answer == "926.18億元"  # the asker's script
+    assert "經濟運行" in a.sentence
+    assert "经济运行" in a.citations[0].quote  # the citation keeps the article's characters
+    _check_offsets(index, a)
+
+
+def test_simplified_question_on_a_traditional_article(index):
+    a = answer_from(index, "秦皇岛1-9月固定资产投资增长了多少？", params=OPEN)
+    assert a.answer == "3.2%"
+    c = a.citations[0]
+    assert c.article_id == "qinhuangdao" and "固定資產投資同比增長3.2%" in c.quote
+    assert "固定资产投资同比增长3.2%" in a.sentence
+    _check_offsets(index, a)
+
+
+def test_person_from_the_subtitle_line(index):
+    a = answer_from(index, "秦皇島市委書記是誰？", params=OPEN)
+    assert a.answer == "朱政學"
+    c = a.citations[0]
+    assert c.quote == "——訪秦皇島市委書記朱政學" and c.paragraph == 0  # a heading line, before paragraph 1
+    assert "標題" in format_answer(a)
+    _check_offsets(index, a)
+
+
+def test_same_fact_in_two_articles_is_one_answer_citing_both(index):
+    a = answer_from(index, "包头市党员干部已查摆问题多少条？", params=OPEN)
+    assert a.answer == "327万条"
+    assert {c.article_id for c in a.citations} == {"baotou_a", "baotou_b"}
+    for c in a.citations:
+        assert index.articles[c.article_id].text[c.answer_start : c.answer_end] == "327万条"
+    assert [c.number for c in a.citations] == [1, 2]
+    assert not a.alternatives
+    _check_offsets(index, a)
+
+
+def test_disagreeing_sources_are_shown_side_by_side(index):
+    a = answer_from(index, "宝鸡市全年经济增长了多少？", params=OPEN)
+    answers = {a.answer} | {alt.answer for alt in a.alternatives}
+    assert answers == {"11.7%", "9.5%"}
+    alt = a.alternatives[0]
+    assert alt.citations[0].number == len(a.citations) + 1
+    assert {a.citations[0].article_id, alt.citations[0].article_id} == {"baoji_a", "baoji_b"}
+    text = format_answer(a)
+    assert "另一说法" in text and "[2]" in text
+    _check_offsets(index, a)
+
+
+def test_mojibake_is_never_quoted(index):
+    a = answer_from(index, "皋兰县建筑垃圾项目总投资多少？", params=OPEN)
+    assert a.answer == "2.58亿元"
+    assert a.citations[0].quote == "走进皋兰县九合镇，在总投资2.58亿元"
+    _check_offsets(index, a)
+
+
+def test_refusal_offers_the_closest_passages(index):
+    a = answer_from(index, "上海市委书记是谁？", params=replace(DEFAULT_PARAMS, threshold=1.0))
+    assert not a.found and a.answer == "" and a.citations == ()
+    assert 0 < len(a.closest) <= DEFAULT_PARAMS.closest
+    text = format_answer(a)
+    assert text.startswith("没有找到能回答这个问题的内容。") and "最接近的段落" in text
+
+
+def test_follow_up_is_resolved_before_retrieval(index):
+    a = answer_from(
+        index, "它的固定资产投资增长了多少？", history=["兰州市上半年生产总值是多少？"], params=OPEN
+    )
+    assert a.resolved_question == "兰州市的固定资产投资增长了多少？"
+    assert a.answer == "14.87%"
+    assert "追问" in a.notice and "理解为" in format_answer(a)
+
+
+def test_given_hits_are_the_passages_read(index):
+    hits = retrieve_from(index, "宝鸡市全年经济增长了多少？", k=1)
+    a = answer_from(index, "兰州市上半年生产总值是多少？", hits=hits, params=OPEN)
+    assert {c.article_id for c in a.citations} <= {hits[0].article_id}
+
+
+def test_reading_exposes_the_scores(index):
+    r = read_question(index, "兰州市上半年生产总值是多少？", params=OPEN)
+    assert r.info is not None and r.info.kind == "number"
+    assert r.read and r.read[0].final >= r.read[-1].final
+    assert all(len(s.features) == len(OPEN.sentence_weights) for s in r.sentences)
+
+
+def test_json_shape(index):
+    d = answer_from(index, "兰州市上半年生产总值是多少？", params=OPEN).to_dict()
+    assert {"found", "answer", "sentence", "confidence", "citations", "alternatives", "closest"} <= d.keys()
+    c = d["citations"][0]
+    assert {
+        "article_id",
+        "title",
+        "paragraph",
+        "start",
+        "end",
+        "quote",
+        "answer_start",
+        "answer_end",
+    } <= c.keys()
+    json.dumps(d, ensure_ascii=False)
+
+
+def test_format_answer_lists_numbered_sources(index):
+    text = format_answer(answer_from(index, "兰州市上半年生产总值是多少？", params=OPEN))
+    assert text.splitlines()[0] == "答案：926.18亿元 [1]"
+    assert "依据：“今年上半年，兰州市经济运行总体趋稳回升" in text
+    assert "[1] 兰州市狠抓落实促发展 · 第3段" in text
+    trad = format_answer(answer_from(index, "蘭州市上半年生產總值是多少？", params=OPEN))
+    assert "依據：" in trad and "來源：" in trad
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\u200b"])
+def test_empty_question(index, question):
+    with pytest.raises(BadQuestionError):
+        answer_from(index, question)
+
+
+def test_normalize_answer():
+    assert normalize_answer("《圖雅的婚事》") == "图雅的婚事"
+    assert normalize_answer(" 3.2 % ") == "3.2%"
+
+
+def test_params_are_well_formed():
+    p = AnswerParams()
+    from rag.extract import CONFIDENCE_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES
+
+    assert len(p.sentence_weights) == len(SENTENCE_FEATURES)
+    assert len(p.span_weights) == len(SPAN_FEATURES)
+    assert len(p.confidence_weights) == len(CONFIDENCE_FEATURES)
+
+
+def test_cli_ask_json(fake_seed_index):
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rag",
+            "ask",
+            "蘭州市上半年生產總值是多少？",
+            "--index",
+            str(fake_seed_index),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    d = json.loads(out.stdout)
+    assert d["question"] == "蘭州市上半年生產總值是多少？" and d["script"] == "traditional"
+    assert isinstance(d["found"], bool) and isinstance(d["citations"], list)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the real model on the seeds: twelve questions with known answers, follow-ups, refusals
+
+SEED_QUESTIONS = [
+    # (question, history, short answer, article prefix, text the quote must hold)
+    ("秦皇島1-9月固定資產投資增長了多少？", None, "3.2%", "000", "固定資產投資同比增長3.2%"),
+    ("秦皇岛市委书记是谁？", None, "朱政学", "000", "秦皇島市委書記朱政學"),
+    ("那宝鸡呢？", ["秦皇岛市委书记是谁？"], "上官吉庆", "001", "市委书记上官吉庆"),
+    ("九原区对几名不胜任现职工作的科级干部进行了岗位调整？", None, "9名", "002", "九原區對9名不勝任"),
+    ("蘭州建築垃圾資源化項目總投資多少？", None, "2.58億元", "004", "總投資2.58億元"),
+    ("兰州市上半年生产总值是多少？", None, "926.18亿元", "004", "實現生產總值926.18億元"),
+    ("它的固定资产投资增长了多少？", ["兰州市上半年生产总值是多少？"], "14.87%", "004", "增長14.87%"),
+    ("包头市委什么时候印发了强化作风建设学习实践活动的实施方案？", None, "3月20日", "002", "3月20日"),
+    ("寶雞市低保清理取消了多少戶？", None, "6105戶", "001", "6105户"),
+    ("蘭州市委書記是誰？", None, "虞海燕", "004", "蘭州市委書記虞海燕"),
+    ("包头市政务服务指标在营商环境评估中取得了多少分？", None, "97.54", "002", "97.54"),
+    ("长沙市纪委书记是谁？", None, "陈 刚", "003", "湖南省长沙市委常委"),
+]
+
+
+@pytest.fixture(scope="module")
+def seeds(real_seed_index, real_embedder):
+    return load_index(real_seed_index, embedder=real_embedder)
+
+
+@pytest.mark.slow
+def test_seed_questions(seeds):
+    wrong = []
+    for question, history, short, prefix, quoted in SEED_QUESTIONS:
+        a = answer_from(seeds, question, history=history)
+        c = a.citations[0] if a.citations else None
+        ok = (
+            a.found
+            and a.answer == short
+            and c is not None
+            and c.article_id.startswith(prefix)
+            and quoted in c.quote
+            and seeds.articles[c.article_id].text[c.start : c.end] == c.quote
+            and c.answer_start is not None
+        )
+        if ok:
+            assert normalize_answer(
+                seeds.articles[c.article_id].text[c.answer_start : c.answer_end]
+            ) == normalize_answer(short)
+        else:
+            wrong.append((question, a.found, a.answer, c.quote if c else None))
+    assert not wrong
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["上海市委书记是谁？", "北京今年的GDP增长了多少？"])
+def test_off_corpus_questions_are_refused(seeds, question):
+    a = answer_from(seeds, question)
+    assert not a.found, (a.answer, a.confidence, a.sentence)
+    assert a.closest
+
+
+@pytest.mark.slow
+def test_traditional_question_gets_traditional_answer_on_seeds(seeds):
+    a = answer_from(seeds, "寶雞市委書記是誰？")
+    assert a.script == "traditional" and a.answer == "上官吉慶"
+    assert "市委書記上官吉慶" in a.sentence  # converted for the asker
+    assert "市委书记上官吉庆" in a.citations[0].quote  # the Simplified article's own characters
+
+
+def test_document_frequency_counts_passages(index):
+    kw = index.keyword
+    assert kw.document_frequency("宝鸡市") == 2  # baoji_a and baoji_b
+    assert kw.document_frequency("上海") == 0
