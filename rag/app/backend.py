@@ -54,6 +54,7 @@ class Backend:
         directory = given.directory if given is not None else index
         if directory is None and given is None:
             directory = default_index_dir()
+        assert not isinstance(directory, Index)
         self.directory = Path(directory) if directory is not None else None
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.store = store  # a Milvus URI (see rag.api.get_index); None: $RAG_STORE, else FAISS

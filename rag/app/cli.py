@@ -142,7 +142,7 @@ def _add_migrate_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_migrate)
-    return p
+    return p  # type: ignore[no-any-return]  # argparse's add_subparsers() object is untyped here
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:

@@ -120,7 +120,8 @@ class SentenceTransformerEmbedder:
 
     @property
     def prompts(self) -> dict[str, str]:
-        return dict(self._get_model().prompts)
+        prompts: dict[str, str] = dict(self._get_model().prompts)  # type: ignore[arg-type]  # values are str
+        return prompts
 
     def encode_query(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(as_text_list(texts), "query", show_progress=False)
@@ -179,7 +180,7 @@ class SentenceTransformerEmbedder:
                 emb = model(features)["sentence_embedding"]
         finally:
             torch.set_num_threads(threads)
-        return emb.float().cpu().numpy()
+        return np.asarray(emb.float().cpu().numpy())
 
     def fingerprint(self) -> str:
         """Hash of the weights' identity and the prompts (not of the precision they run at)."""
@@ -205,6 +206,6 @@ class SentenceTransformerEmbedder:
         for p in files:
             h.update(p.relative_to(d).as_posix().encode() + b"\0")
             with p.open("rb") as fh:
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                while chunk := fh.read(1 << 20):
                     h.update(chunk)
         return f"dir:{h.hexdigest()}"

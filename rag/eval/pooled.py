@@ -87,7 +87,7 @@ def question_vectors(index: Index, questions: Sequence[str], embedder: Embedder 
     cache = Path(index.directory) / f"questions-{h.hexdigest()[:16]}.npy" if index.directory else None
     if cache is not None and cache.is_file():
         try:
-            vectors = np.load(cache, allow_pickle=False)
+            vectors: np.ndarray = np.load(cache, allow_pickle=False)
             if vectors.shape == (len(texts), embedder.dim):
                 return vectors
         except (OSError, ValueError):

@@ -93,9 +93,9 @@ def analyse_question(text: str) -> QuestionInfo:
         m for m in WH_RE.finditer(text) if not (m.group() == "何" and text[m.start() - 1 : m.start()] == "任")
     ]
     telling = [m for m in matches if m.group() not in ("哪", "何")]
-    match = (telling or matches or [None])[0]
-    if match is None:
+    if not (telling or matches):
         return QuestionInfo(text, "other")
+    match = (telling or matches)[0]
     kind = match.lastgroup or "other"
     start, end = match.span()
     wh = match.group()

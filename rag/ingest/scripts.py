@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 __all__ = ["MatchingView", "detect_script", "matching_view", "to_simplified", "to_traditional"]
 
@@ -20,7 +21,7 @@ _PIECE = re.compile(r"[^。！？!?；;，,\n]*[。！？!?；;，,\n]?")
 
 
 @lru_cache(maxsize=8)
-def _converter(config: str):  # type: ignore[no-untyped-def]
+def _converter(config: str) -> Any:
     import opencc  # deferred: a cheap import path for code that never converts
 
     return opencc.OpenCC(config)
@@ -35,7 +36,7 @@ def to_simplified(text: str) -> str:
 
 def to_traditional(text: str) -> str:
     """Convert to Traditional Chinese (OpenCC standard), for answering a Traditional asker."""
-    return _converter("s2t").convert(text)
+    return str(_converter("s2t").convert(text))
 
 
 @dataclass(frozen=True)

@@ -289,7 +289,7 @@ class KeywordIndex:
     def _arrays_blob(self) -> bytes:
         m = self._matrix
         lengths = np.array([t.size for t in self._doc_terms], dtype=np.int64)
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "bm25_data": m.data,
             "bm25_indices": m.indices,
             "bm25_indptr": m.indptr,
@@ -299,7 +299,9 @@ class KeywordIndex:
             "tf_counts": _concat(self._doc_counts, np.int32),
         }
         buf = io.BytesIO()
-        np.savez(buf, **arrays)  # numeric arrays only: nothing is pickled (load uses allow_pickle=False)
+        # numeric arrays only: nothing is pickled (load uses allow_pickle=False); the stub types **arrays as
+        # savez's keyword options
+        np.savez(buf, **arrays)  # type: ignore[arg-type]
         return buf.getvalue()
 
     @classmethod
@@ -343,8 +345,8 @@ class KeywordIndex:
         self._term_ids = {t: i for i, t in enumerate(vocab)}
         self._doc_terms = [arrays["tf_terms"][bounds[i] : bounds[i + 1]] for i in range(n_docs)]
         self._doc_counts = [arrays["tf_counts"][bounds[i] : bounds[i + 1]] for i in range(n_docs)]
-        nonocc = arrays["bm25_nonoccurrence"]
-        nonocc = nonocc if self._params.method in NEEDS_NONOCCURRENCE and nonocc.size else None
+        stored = arrays["bm25_nonoccurrence"]
+        nonocc = stored if self._params.method in NEEDS_NONOCCURRENCE and stored.size else None
         self._matrix = _Matrix(arrays["bm25_data"], arrays["bm25_indices"], arrays["bm25_indptr"], nonocc)
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import jieba
+    from jieba import Tokenizer as JiebaTokenizer
 
 __all__ = [
     "DEFAULT_STOPWORDS",
@@ -123,7 +123,7 @@ class KeywordTokenizer:
         self._user_words = DOMAIN_WORDS if user_words is None else tuple(user_words)
         self._hmm = hmm
         self._cache_dir = cache_dir
-        self._jieba: jieba.Tokenizer | None = None
+        self._jieba: JiebaTokenizer | None = None
         self._lock = threading.Lock()
 
     @property
@@ -193,18 +193,18 @@ class KeywordTokenizer:
                 yield number + prefix, start, num_end + len(prefix)
         yield number, start, num_end
 
-    def jieba(self) -> jieba.Tokenizer:
+    def jieba(self) -> JiebaTokenizer:
         """The private jieba tokenizer (loaded on first use); read-only to callers."""
         return self._tokenizer()
 
-    def _tokenizer(self) -> jieba.Tokenizer:
+    def _tokenizer(self) -> JiebaTokenizer:
         if self._jieba is None:
             with self._lock:
                 if self._jieba is None:
                     self._jieba = self._build_jieba()
         return self._jieba
 
-    def _build_jieba(self) -> jieba.Tokenizer:
+    def _build_jieba(self) -> JiebaTokenizer:
         import jieba
 
         logging.getLogger("jieba").setLevel(logging.WARNING)  # its "Building prefix dict ..." chatter

@@ -15,9 +15,9 @@ from vectorstore.errors import StoreBusyError, StoreMismatchError, StoreMissingE
 from vectorstore.milvus_store import (
     META_FILE,
     MilvusStore,
-    public_uri,
     analyzer_with_stopwords,
     is_milvus_uri,
+    public_uri,
     resolve_uri,
 )
 
