@@ -122,3 +122,16 @@ def launch_ui():
     yield launch
     for blocks in launched:
         blocks.close()
+
+
+# --- robustness tests (tests/*/test_*_robustness.py) ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def file_50mb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "big.txt"
+    block = ("星河市举办灯光节。" * 40_000).encode("utf-8")  # ~1 MB
+    with path.open("wb") as f:
+        while f.tell() < 50 * 2**20:
+            f.write(block)
+    return path
