@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ClassVar
 
 from vectorstore.errors import StoreBusyError, StoreError, StoreMismatchError, StoreMissingError
 
@@ -35,8 +34,6 @@ __all__ = [
 class RagError(Exception):
     """Base class of every error this package raises on purpose."""
 
-    default_code: ClassVar[str] = "error"
-
     def __init__(
         self,
         message: str,
@@ -46,7 +43,7 @@ class RagError(Exception):
         path: str | os.PathLike[str] | None = None,
     ) -> None:
         self.message = message
-        self.code = code or self.default_code
+        self.code = code or _default_code(type(self))
         self.hint = hint
         self.path = None if path is None else os.fspath(path)
         super().__init__(self.__str__())
@@ -60,55 +57,52 @@ class DocumentError(RagError):
     one of ``empty_file``, ``binary_file``, ``bom_mismatch``, ``undecodable``, ``no_text``, ``unreadable``,
     ``too_large``, ``unsupported_type``."""
 
-    default_code = "document"
-
     def __init__(
-        self,
-        reason: str,
-        *,
-        code: str | None = None,
-        hint: str = "",
-        path: str | os.PathLike[str] | None = None,
+        self, reason: str, *, code: str | None = None, path: str | os.PathLike[str] | None = None
     ) -> None:
         self.reason = reason
-        named = f"{os.fspath(path)}: {reason}" if path is not None else reason
-        super().__init__(named, code=code, hint=hint, path=path)
+        super().__init__(f"{os.fspath(path)}: {reason}" if path is not None else reason, code=code, path=path)
 
 
 class BadQuestionError(RagError):
     """A question is unusable; ``code``: ``question_not_text``, ``question_empty`` or ``question_no_words``."""
 
-    default_code = "bad_question"
-
 
 class ModelError(RagError):
     """The embedding model could not be built or loaded."""
-
-    default_code = "model"
 
 
 class IndexProblem(RagError):
     """Base class of index problems; the ``hint`` says how to build, rebuild or move the index."""
 
-    default_code = "index"
-
 
 class IndexMissingError(IndexProblem):
     """No index (or no Milvus copy of it) exists where one was asked for."""
-
-    default_code = "index_missing"
 
 
 class IndexMismatchError(IndexProblem):
     """The index on disk does not fit this code, model or its own files (corrupt, other model, other format)."""
 
-    default_code = "index_mismatch"
-
 
 class IndexBusyError(IndexProblem):
     """Another process is writing the index (or holds its Milvus Lite database)."""
 
-    default_code = "index_busy"
+
+_DEFAULT_CODES: dict[type[RagError], str] = {
+    RagError: "error",
+    DocumentError: "document",
+    BadQuestionError: "bad_question",
+    ModelError: "model",
+    IndexProblem: "index",
+    IndexMissingError: "index_missing",
+    IndexMismatchError: "index_mismatch",
+    IndexBusyError: "index_busy",
+}
+
+
+def _default_code(kind: type[RagError]) -> str:
+    """The code of the nearest class in ``kind``'s ancestry that has one."""
+    return next(_DEFAULT_CODES[k] for k in kind.__mro__ if k in _DEFAULT_CODES)
 
 
 _FROM_STORE: tuple[tuple[type[StoreError], type[IndexProblem]], ...] = (

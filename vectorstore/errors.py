@@ -15,24 +15,22 @@ class StoreError(Exception):
 
     code = "store"
 
+    def __init_subclass__(cls, *, code: str) -> None:
+        super().__init_subclass__()
+        cls.code = code
+
     def __init__(self, message: str, *, hint: str = "", path: str | None = None) -> None:
         super().__init__(f"{message}; {hint}" if hint else message)
         self.message, self.hint, self.path = message, hint, path
 
 
-class StoreMissingError(StoreError):
+class StoreMissingError(StoreError, code="store_missing"):
     """There is no store where one was asked for (no files, no collection)."""
 
-    code = "store_missing"
 
-
-class StoreMismatchError(StoreError):
+class StoreMismatchError(StoreError, code="store_mismatch"):
     """The store's files or collection do not fit (corrupt, another format or dimension, changed since)."""
 
-    code = "store_mismatch"
 
-
-class StoreBusyError(StoreError):
+class StoreBusyError(StoreError, code="store_busy"):
     """Another process holds the store (Milvus Lite serves one process at a time)."""
-
-    code = "store_busy"

@@ -6,12 +6,13 @@ with one options object; the embed-text policy; and the Milvus copy of a generat
 May import: the core modules, ``ingest``, ``embed``, ``search`` and ``vectorstore``.
 """
 
-from rag.index.build import BuildOptions, WriteOptions, build_index, index_articles, update_index
+from rag.index.build import build_index, index_articles, update_index
 from rag.index.hooks import CommitHook, GenerationContent
 from rag.index.layout import current_generation, live_generation_name, rebuild_hint, writer_lock
 from rag.index.live import Index
 from rag.index.load import load_index
 from rag.index.manifest import FORMAT, FORMAT_VERSION, read_manifest
+from rag.index.options import BuildOptions, Progress, WriteOptions
 from rag.index.report import BuildReport
 from rag.index.texts import embed_text, sentence_text
 
@@ -23,6 +24,7 @@ __all__ = [
     "CommitHook",
     "GenerationContent",
     "Index",
+    "Progress",
     "WriteOptions",
     "build_index",
     "current_generation",

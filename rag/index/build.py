@@ -10,42 +10,20 @@ which the app layer passes in).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from rag.embed.load import load_embedder
-from rag.embed.protocol import Embedder
-from rag.index.hooks import CommitHook
 from rag.index.layout import writer_lock
 from rag.index.load import load_index
+from rag.index.options import BuildOptions, Progress, WriteOptions
 from rag.index.report import BuildReport
-from rag.index.sync import Progress, SyncRequest, sync
+from rag.index.sync import SyncRequest, sync
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.files import ingest
 from rag.types import Article
 
 __all__ = ["BuildOptions", "Progress", "WriteOptions", "build_index", "index_articles", "update_index"]
-
-
-@dataclass(frozen=True)
-class WriteOptions:
-    """How any write runs."""
-
-    embedder: Embedder | None = None  # default: the default model (an update: the index's own)
-    progress: Progress | None = None  # progress(fraction, message); None: a progress bar on stderr
-    lock_wait: float = 30.0  # seconds to wait for another writer before IndexBusyError
-    hook: CommitHook | None = None  # e.g. rag.index.migrate.MilvusCopy
-
-
-@dataclass(frozen=True)
-class BuildOptions(WriteOptions):
-    """What a full build makes, besides how it runs."""
-
-    params: ChunkParams = field(default_factory=ChunkParams)
-    title_context: bool = True  # chunks are embedded (and BM25-indexed) with their article's title
-    store_kind: str = "flat"  # FAISS: "flat", "hnsw" or "ivf"
-    rebuild: bool = False  # re-embed everything
-    docs: tuple[str, ...] = ()  # where the articles come from (for the rebuild command in messages)
 
 
 def build_index(
@@ -69,17 +47,7 @@ def index_articles(
     """``build_index`` for articles already in memory (evaluation corpora, uploads)."""
     options = options or BuildOptions()
     directory = Path(directory)
-    request = SyncRequest(
-        wanted=list(articles),
-        embedder=options.embedder or load_embedder(None),
-        params=options.params,
-        title_context=options.title_context,
-        store_kind=options.store_kind,
-        docs=options.docs,
-        rebuild=options.rebuild,
-        progress=options.progress,
-        hook=options.hook,
-    )
+    request = SyncRequest(list(articles), options.embedder or load_embedder(None), options)
     with writer_lock(directory, options.lock_wait):
         return sync(directory, request)
 
@@ -98,18 +66,16 @@ def update_index(
     with writer_lock(directory, options.lock_wait):
         current = load_index(directory, embedder=options.embedder)
         chunking = current.manifest["chunking"]
-        request = SyncRequest(
-            wanted=list(add),
-            embedder=options.embedder or current.embedder,
+        as_built = BuildOptions(  # the index's own chunking, title context and store kind
             params=ChunkParams(chunking["max_chars"], chunking["min_chars"]),
             title_context=chunking["title_context"],
             store_kind=current.manifest["store"]["kind"],
             docs=tuple(_docs_with(current.manifest.get("docs", []), add)),
-            keep_unlisted=True,
-            remove=frozenset(remove),
             progress=options.progress,
             hook=options.hook,
         )
+        embedder = options.embedder or current.embedder
+        request = SyncRequest(list(add), embedder, as_built, keep_unlisted=True, remove=frozenset(remove))
         return sync(directory, request)
 
 

@@ -4,7 +4,6 @@ embedded, unchanged ones keep their vectors, the rest is dropped; then one new g
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,36 +11,30 @@ import numpy as np
 
 from rag.embed.protocol import Embedder
 from rag.errors import IndexMismatchError, IndexMissingError
-from rag.index.hooks import CommitHook, GenerationContent
+from rag.index.hooks import GenerationContent
 from rag.index.live import Index
 from rag.index.load import load_index
 from rag.index.manifest import make_manifest
+from rag.index.options import BuildOptions, Progress
 from rag.index.report import BuildReport
 from rag.index.texts import embed_text, sentence_text
 from rag.index.write import write_generation
-from rag.ingest.chunk import ChunkParams, chunk_article
+from rag.ingest.chunk import chunk_article
 from rag.types import Article, Chunk
 
-__all__ = ["Progress", "SyncRequest", "sync"]
-
-Progress = Callable[[float, str], None]
+__all__ = ["SyncRequest", "sync"]
 
 
 @dataclass(frozen=True)
 class SyncRequest:
-    """What the new generation must hold and how it is made."""
+    """What the new generation must hold (``wanted``, plus with ``keep_unlisted`` what the index has, less
+    ``remove``) and how it is made (``options``; ``embedder`` is the resolved model)."""
 
     wanted: list[Article]
     embedder: Embedder
-    params: ChunkParams
-    title_context: bool
-    store_kind: str
-    docs: tuple[str, ...]
-    rebuild: bool = False
-    keep_unlisted: bool = False  # keep the articles the index has and ``wanted`` does not name
-    remove: frozenset[str] = frozenset()  # ... except these
-    progress: Progress | None = None
-    hook: CommitHook | None = None
+    options: BuildOptions
+    keep_unlisted: bool = False
+    remove: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -60,31 +53,31 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
     re-embedding only articles that are new or whose cleaned text changed. The caller holds the lock."""
     started = time.monotonic()
     report = BuildReport(str(directory))
-    old = None if request.rebuild else _previous(directory, request, report)
+    old = None if request.options.rebuild else _previous(directory, request, report)
     final = _final_articles(old, request)
     if old is not None:
         report.removed = sorted(set(old.articles) - set(final))
     plan = _plan(old, final, request, report)
-    _embed(plan, request.embedder, request.progress)
+    _embed(plan, request.embedder, request.options.progress)
     report.embedded_chunks = len(plan.to_embed)
     embeddings, sentence_embeddings = _stack(plan, request.embedder.dim)
-    if request.progress:
-        request.progress(0.9, "writing the index")
+    if request.options.progress:
+        request.options.progress(0.9, "writing the index")
     articles = list(final.values())
     manifest = make_manifest(
-        request.embedder, request.params, request.title_context, request.store_kind,
-        articles, len(plan.chunks), request.docs,
+        request.embedder, request.options.params, request.options.title_context, request.options.store_kind,
+        articles, len(plan.chunks), request.options.docs,
     )  # fmt: skip
-    content = GenerationContent(final, plan.chunks, embeddings, request.title_context)
-    hook = request.hook
+    content = GenerationContent(final, plan.chunks, embeddings, request.options.title_context)
+    hook = request.options.hook
     before = None if hook is None else (lambda generation: hook.before_commit(generation, content))
     write_generation(directory, manifest, articles, plan.chunks, (embeddings, sentence_embeddings), before)
     if hook is not None:
         report.milvus = hook.after_commit(directory)
     report.articles, report.chunks = len(articles), len(plan.chunks)
     report.seconds = time.monotonic() - started
-    if request.progress:
-        request.progress(1.0, "done")
+    if request.options.progress:
+        request.options.progress(1.0, "done")
     return report
 
 
@@ -98,7 +91,11 @@ def _previous(directory: Path, request: SyncRequest, report: BuildReport) -> Ind
         report.rebuilt_because = exc.message
         return None
     chunking = old.manifest["chunking"]
-    wanted = (request.params.max_chars, request.params.min_chars, request.title_context)
+    wanted = (
+        request.options.params.max_chars,
+        request.options.params.min_chars,
+        request.options.title_context,
+    )
     if (chunking.get("max_chars"), chunking.get("min_chars"), chunking.get("title_context")) != wanted:
         report.rebuilt_because = "chunking parameters changed"
         return None
@@ -130,9 +127,9 @@ def _plan(old: Index | None, final: dict[str, Article], request: SyncRequest, re
                 plan.sentence_rows.append(old.sentence_vectors(i))
             continue
         (report.changed if previous is not None else report.new).append(a.id)
-        for c in chunk_article(a, request.params):
+        for c in chunk_article(a, request.options.params):
             position = len(plan.chunks)
-            plan.to_embed.append((position, embed_text(a, c, title_context=request.title_context)))
+            plan.to_embed.append((position, embed_text(a, c, title_context=request.options.title_context)))
             plan.sentences_to_embed.append((position, [sentence_text(a, span) for span in c.sentences]))
             plan.chunks.append(c)
             plan.rows.append(None)

@@ -31,9 +31,6 @@ from robust_cases import (
 from rag.app import render_html as R
 from rag.index import load_index
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
-
 
 @pytest.fixture(scope="module")
 def qa(ui_module: Any, fake_seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import pytest
 from robust_cases import article, free_port, generation_of
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
 
 
 def test_defaults_bind_loopback_without_share_or_login(ui_module: Any) -> None:

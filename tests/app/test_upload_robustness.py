@@ -32,9 +32,6 @@ from rag.app import render_html as R
 from rag.errors import IndexMismatchError
 from rag.index import load_index, writer_lock
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
-
 
 @pytest.fixture
 def docs_app(ui_module: Any, fake_index_copy: Path, tmp_path: Path) -> tuple[dict[str, Any], Path, Path]:

@@ -16,9 +16,6 @@ from rag.extract import answer_from
 from rag.index import load_index
 from rag.search import MAX_QUESTION_CHARS, retrieve_from
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
-
 
 @pytest.fixture(scope="module")
 def index(fake_seed_index: Path) -> Any:

@@ -12,9 +12,6 @@ from robust_cases import BAD_DOCUMENTS
 from rag.errors import DocumentError
 from rag.ingest import MAX_DOCUMENT_BYTES, ingest, read_article
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
-
 
 @pytest.mark.parametrize("case", BAD_DOCUMENTS, ids=[d[0] for d in BAD_DOCUMENTS])
 def test_bad_document_through_read_article(tmp_path: Path, case: tuple[str, str, bytes, str]) -> None:
