@@ -1,7 +1,7 @@
 """Answer-stage benchmark on a pooled SQuAD-format corpus (CMRC 2018, DRCD), and the tuner of its weights.
 
-Every paragraph of the file is one article of a pooled index (``rag.evaluate.pooled_index``, cached under
-``~/.cache/rag-news/eval/``); every question is asked against the whole pool with ``rag.answer.answer_from``
+Every paragraph of the file is one article of a pooled index (``rag.eval.pooled_index``, cached under
+``~/.cache/rag-news/eval/``); every question is asked against the whole pool with ``rag.extract.answer_from``
 (question vectors batch-embedded once and cached; passages from ``retrieve_from`` with that vector).
 
 Reported (fractions 0..1):
@@ -171,7 +171,7 @@ class Prepared:
     em: np.ndarray  # (Q, R, C)
     f1: np.ndarray  # (Q, R, C)
     confidence: np.ndarray  # (Q, R, 4) CONFIDENCE_FEATURES without the span score
-    strict: np.ndarray  # (Q,) the question wants a number/date/person/place (rag.answer.STRICT_KINDS)
+    strict: np.ndarray  # (Q,) the question wants a number/date/person/place (rag.extract.STRICT_KINDS)
 
 
 def prepare(index: Any, questions: list, vectors: np.ndarray, read: int = 8, k: int = 5) -> Prepared:

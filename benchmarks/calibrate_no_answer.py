@@ -12,7 +12,7 @@ costs answerable questions (points of sentence_hit lost), on dev and on the unse
     nice -n 5 .venv/bin/python benchmarks/calibrate_no_answer.py [--limit 1000] [--target 0.95]
 
 Prints the fitted ``confidence_bias``, ``confidence_weights`` and ``threshold`` for
-``rag.answer.AnswerParams``.
+``rag.extract.AnswerParams``.
 """
 
 from __future__ import annotations

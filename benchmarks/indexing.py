@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/indexing.py [--paragraphs 200] [--rounds 2] [--out benchmarks/results/indexing.json]
 
-Passages: the first ``--paragraphs`` paragraphs of CMRC 2018 dev, one article each (``rag.evaluate``).
+Passages: the first ``--paragraphs`` paragraphs of CMRC 2018 dev, one article each (``rag.ingest.squad``).
 
     indexing  ``rag.index.index_articles`` into an empty folder: chunking, tokenizing, embedding every chunk
               (with its title) and every sentence (the sentence vectors of ``sentences.npy``), the BM25 index,

@@ -6,7 +6,7 @@
 Seeds: ``rag.answer(question, index=DIR)`` on the seeds index (real model; built under ``cache_dir()/bench``
 if missing, a no-op otherwise) for the 12 seed questions of benchmarks/retrieval.py padded with CMRC trial
 questions to 50, each asked ``--repeats`` times; the model is loaded and one question answered before timing.
-CMRC: the same on the CMRC 2018 dev pooled index (``rag.evaluate.pooled_index``, cached) for the first
+CMRC: the same on the CMRC 2018 dev pooled index (``rag.eval.pooled_index``, cached) for the first
 ``--cmrc-questions`` dev questions, asked once each. Every call embeds its question (no vector cache).
 ``model_forward_alone_p50_ms``: the question encoder alone in a tight loop over the same questions, measured
 just before, as a gauge of the machine's speed at that moment (this shared VM's varies by 1.5x over an hour).

@@ -6,7 +6,7 @@
 What it does, bounded in time and on the loopback interface only:
 
 1. Copies an index into a temporary folder, so the run never changes it: the real-model index of seeds/ that the
-   slow tests keep in the cache (``rag.paths.cache_dir() / "test-indexes" / "seeds"``, built there first when it
+   slow tests keep in the cache (``rag.settings.cache_dir() / "test-indexes" / "seeds"``, built there first when it
    is missing), or ``--index DIR``; with ``--fake`` it builds one with ``FakeEmbedder(64)`` instead (seconds, no
    model; a fake index names its embedder in its manifest, so the server loads it like any other).
 2. Starts ``python ui.py --host 127.0.0.1 --port P --index TMP/index --data TMP/uploads`` in a subprocess (the

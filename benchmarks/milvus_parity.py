@@ -1,24 +1,24 @@
-"""Milvus parity: the same questions through FAISS + rag.keyword and through Milvus Lite, top-5 and R@k.
+"""Milvus parity: the same questions through FAISS + rag.search.bm25 and through Milvus Lite, top-5 and R@k.
 
     nice -n 5 .venv/bin/python benchmarks/milvus_parity.py [--out benchmarks/results/milvus_parity.json]
         [--datasets seeds,cmrc_dev] [--limit N] [--analyzers jieba,jieba_stop]
 
 Corpora: the seeds index (real model, cached under ``cache_dir()/bench``) with the seed questions of
-``benchmarks/retrieval.py``, and the CMRC 2018 dev pooled index of ``rag.evaluate.pooled_index`` (cached;
+``benchmarks/retrieval.py``, and the CMRC 2018 dev pooled index of ``rag.eval.pooled_index`` (cached;
 built on first use) with all its questions and their cached vectors. Each index is copied to a temporary
-folder and moved into a Milvus Lite database there with ``rag.migrate.migrate_to_milvus`` (no re-embedding).
+folder and moved into a Milvus Lite database there with ``rag.index.migrate.migrate_to_milvus`` (no re-embedding).
 
 Compared per question, FAISS side vs Milvus side:
     dense    top-5 of ``index.store`` (FAISS exact) vs ``MilvusStore.search`` (FLAT, exact)
-    keyword  top-5 of ``rag.keyword`` (own jieba tokenizer, stopwords, numbers whole; BM25 lucene, k1=1.5,
+    keyword  top-5 of ``rag.search.bm25`` (own jieba tokenizer, stopwords, numbers whole; BM25 lucene, k1=1.5,
              b=0.75) vs Milvus BM25 (jieba analyzer; same k1, b) over the same Simplified matching text
-    fused    ``rag.retrieve.rank_chunks`` vs the same fusion with both candidate lists and the BM25 scores
+    fused    ``rag.search.rank_chunks`` vs the same fusion with both candidate lists and the BM25 scores
              taken from Milvus (``MilvusStore.keyword_scores``), as wired into rank_chunks for a Milvus store
 and, where the questions have gold paragraphs (CMRC), paragraph R@1/R@5/R@20 and MRR@20 of each side.
 
-Analyzers (``rag.migrate.default_analyzer``): ``jieba`` = ``{"tokenizer": "jieba"}`` (as the issue checked on
-Lite); ``jieba_stop`` (the migrate default) = the same plus a ``stop`` filter with rag.keyword's stopwords and
-punctuation (closer to rag.keyword's own tokenization).
+Analyzers (``rag.index.milvus.default_analyzer``): ``jieba`` = ``{"tokenizer": "jieba"}`` (as the issue checked on
+Lite); ``jieba_stop`` (the migrate default) = the same plus a ``stop`` filter with rag.search.bm25's stopwords and
+punctuation (closer to rag.search.bm25's own tokenization).
 Latencies are Milvus Lite's (pure Python, in-process): they say nothing about a server.
 """
 
@@ -50,7 +50,7 @@ def analyzers() -> dict[str, dict[str, Any]]:
 
 
 def rank_chunks_engine(index: Any, store: Any, question: str, params: Any, query_vector: np.ndarray) -> Any:
-    """``rag.retrieve.rank_chunks`` with Milvus doing both candidate searches (the wiring proposed for it)."""
+    """``rag.search.rank_chunks`` with Milvus doing both candidate searches (the wiring proposed for it)."""
     from rag.ingest.scripts import to_simplified
     from rag.search import Ranking, fuse_scores, prepare_question, sentence_scores
 
@@ -75,7 +75,7 @@ def rank_chunks_engine(index: Any, store: Any, question: str, params: Any, query
 
 
 def _wired() -> bool:
-    """Whether rag.retrieve.rank_chunks already asks a Milvus store for its BM25 scores."""
+    """Whether rag.search.rank_chunks already asks a Milvus store for its BM25 scores."""
     from rag.search import rank_chunks
 
     return "keyword_scores" in inspect.getsource(rank_chunks)

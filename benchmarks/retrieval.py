@@ -10,7 +10,7 @@ Methods:
     bm25          jieba-BM25 alone over the chunk text with its title (the index's keyword index)
     dense         e5-small cosine alone (chunk text with its title), exact search
     rrf60         reciprocal-rank fusion (k = 60) of the top 100 of each of the two lists above
-    tuned_hybrid  rag.retrieve with the default FusionParams, run through rag.evaluate (the shipped code path)
+    tuned_hybrid  rag.retrieve with the default FusionParams, run through rag.eval (the shipped code path)
 
 Latency: ``retrieve_from(index, q, k=5)`` end to end, question embedding included, one question at a
 time, on the index of seeds/ (built into the cache on first use), 50 questions x 3 repeats after a warm-up.

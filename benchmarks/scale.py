@@ -23,11 +23,11 @@ Dense part
 
 Keyword part
     Corpus: passages of ``--tokens`` (40) words sampled from jieba's dictionary with its own word frequencies
-    (Zipf-like), concatenated without spaces like Chinese text, indexed with ``rag.keyword.KeywordIndex``
+    (Zipf-like), concatenated without spaces like Chinese text, indexed with ``rag.search.KeywordIndex``
     (tokenized again by ``KeywordTokenizer``). Added in batches of ``--batch`` passages (each ``add`` rebuilds
     the BM25 matrix; one ``build`` over 1M would hold every passage's token list at once). Queries: 4-8
     consecutive words of a random passage. Reported: build seconds, RSS growth, vocabulary, and per-query
-    latency p50/p95 of ``scores`` + top-100 (what ``rag.retrieve.rank_chunks`` does) and of ``search(q, 10)``.
+    latency p50/p95 of ``scores`` + top-100 (what ``rag.search.rank_chunks`` does) and of ``search(q, 10)``.
     ``--keyword-time-box`` stops adding when exceeded and reports how far it got.
 """
 

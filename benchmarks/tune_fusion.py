@@ -1,7 +1,7 @@
 """Tune the retrieval fusion on CMRC 2018 dev + DRCD dev from cached features; check it on cmrc2018_trial.
 
 The expensive parts are computed once: the pooled indexes (chunk and sentence vectors, cached by
-``rag.evaluate.pooled_index``) and the question vectors (cached by ``rag.evaluate.question_vectors``).
+``rag.eval.pooled_index``) and the question vectors (cached by ``rag.eval.question_vectors``).
 Everything else is a matrix over (questions x chunks) -- chunk cosine, best sentence cosine, BM25 -- so one
 setting of the fusion costs well under a second for all questions, evaluated exactly as ``rag.retrieve``
 ranks (candidates = top-``depth`` dense union top-``depth`` BM25, per-question normalization over the

@@ -134,7 +134,7 @@ class Answer:
     confidence: float = 0.0  # 0..1
     citations: tuple[Citation, ...] = ()
     alternatives: tuple[Answer, ...] = ()  # other answers when the sources disagree, each with its citations
-    closest: tuple[Any, ...] = ()  # rag.retrieve.Hit: the closest passages (shown when nothing is found)
+    closest: tuple[Any, ...] = ()  # rag.search.Hit: the closest passages (shown when nothing is found)
     resolved_question: str = ""  # the question after follow-up resolution ("" when unchanged)
     script: str = "simplified"  # the asker's script
     notice: str = ""  # e.g. "the question was cut to 500 characters"

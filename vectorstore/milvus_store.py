@@ -14,7 +14,7 @@ Collection schema (one row per chunk)::
 Scores: :meth:`MilvusStore.search` returns inner products of normalised vectors (cosine), like
 ``FaissStore``; :meth:`MilvusStore.keyword_search` returns positive BM25 scores, best first (Milvus Lite
 reports BM25 as a negative distance, a server as a positive score: both become the positive score).
-BM25 uses ``k1=1.5, b=0.75`` (the values of ``rag.keyword``; a server's own default k1 is 1.2).
+BM25 uses ``k1=1.5, b=0.75`` (the values of ``rag.search.bm25``; a server's own default k1 is 1.2).
 
 The collection is created with ``consistency_level="Strong"`` so a search sees every acknowledged insert or
 delete. :meth:`save` writes ``milvus.json`` (URI without credentials, collection, dimension, count, index and
@@ -307,7 +307,7 @@ class MilvusStore(MilvusCollection, VectorStore):
         return scores[keep][order], found[keep][order]
 
     def keyword_scores(self, text: str, depth: int, n: int, include: np.ndarray | None = None) -> np.ndarray:
-        """Engine BM25 laid out as ``rag.keyword.KeywordIndex.scores``: an ``(n,)`` array indexed by id, with
+        """Engine BM25 laid out as ``rag.search.KeywordIndex.scores``: an ``(n,)`` array indexed by id, with
         the top-``depth`` documents' scores and, for ``include`` (e.g. the dense candidates), theirs too;
         0 elsewhere. Ids must be below ``n``."""
         out = np.zeros(n, dtype=np.float32)

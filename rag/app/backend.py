@@ -57,7 +57,7 @@ class Backend:
         assert not isinstance(directory, Index)
         self.directory = Path(directory) if directory is not None else None
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-        self.store = store  # a Milvus URI (see rag.api.get_index); None: $RAG_STORE, else FAISS
+        self.store = store  # a Milvus URI (see rag.app.api.get_index); None: $RAG_STORE, else FAISS
         self._given = given
         # an Index handed to us serves while its generation is live; after an update the directory is reloaded
         self._pinned = (

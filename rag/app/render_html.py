@@ -160,7 +160,7 @@ def _answer_of(markdown: str) -> str:
 
 
 def history_pairs(messages: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """Earlier turns as (question as asked, answer) pairs, for ``rag.answer.answer_from(history=...)``: the
+    """Earlier turns as (question as asked, answer) pairs, for ``rag.extract.answer_from(history=...)``: the
     answer is the short answer, else the supporting sentence, else "" (nothing found, or an error)."""
     pairs: list[tuple[str, str]] = []
     question: str | None = None

