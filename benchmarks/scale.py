@@ -165,6 +165,7 @@ def dense_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     import faiss
 
     from vectorstore import FaissStore
+    from vectorstore.faiss_store import INDEX_FILE
 
     out: dict[str, Any] = {"n": args.n, "dim": DIM, "queries": args.queries}
     t = time.perf_counter()
@@ -195,9 +196,8 @@ def dense_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     build = time.perf_counter() - t
     after = rss_mib()
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-        path = os.path.join(tmp, "hnsw.faiss")
-        faiss.write_index(store._index, path)  # the index FaissStore.save serializes
-        index_bytes = os.path.getsize(path)
+        store.save(Path(tmp))
+        index_bytes = (Path(tmp) / INDEX_FILE).stat().st_size  # the serialized FAISS index
     out["index"] = {
         "kind": "FaissStore(kind='hnsw'): IndexIDMap2(IndexHNSWFlat(384, M, METRIC_INNER_PRODUCT))",
         "M": args.hnsw_m,
@@ -222,7 +222,7 @@ def dense_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     out["index"]["search_threads"] = 1
     sweep = []
     for ef in args.ef:
-        store._params["ef_search"] = ef  # benchmark-only knob: the efSearch FaissStore passes to FAISS
+        store.set_ef_search(ef)
         _, found = store.search(q, 10)
         recall = float(
             np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found.tolist(), truth.tolist(), strict=True)])

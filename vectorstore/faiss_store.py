@@ -152,6 +152,13 @@ class FaissStore(VectorStore):
     def params(self) -> dict[str, Any]:
         return dict(self._params)
 
+    def set_ef_search(self, ef: int) -> None:
+        """HNSW: how many candidates a search explores (recall against speed; ``benchmarks/scale.py`` sweeps it).
+        Saved with the store."""
+        if self._kind != "hnsw":
+            raise ValueError(f"ef_search is an HNSW parameter; this store is {self._kind!r}")
+        self._params["ef_search"] = _positive_int("ef_search", ef)
+
     @property
     def trained(self) -> bool:
         """For "ivf": whether the IVF index has replaced the exact staging index. Always True otherwise."""

@@ -311,3 +311,15 @@ def test_flat_matches_numpy_brute_force(case: tuple[np.ndarray, np.ndarray, int]
         if (gaps[: min(kk, n - 1)] > 1e-4).all():
             np.testing.assert_array_equal(got, ids[order[row, :kk]])
     assert (found[:, kk:] == -1).all() and np.isneginf(scores[:, kk:]).all()
+
+
+def test_ef_search_is_an_hnsw_knob_kept_when_saved(tmp_path: Path) -> None:
+    store = FaissStore(4, kind="hnsw")
+    store.set_ef_search(16)
+    assert store.params["ef_search"] == 16
+    store.save(tmp_path)
+    assert FaissStore.load(tmp_path).params["ef_search"] == 16
+    with pytest.raises(ValueError, match="HNSW"):
+        FaissStore(4).set_ef_search(16)
+    with pytest.raises(ValueError, match="positive"):
+        store.set_ef_search(0)
