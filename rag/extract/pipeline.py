@@ -59,12 +59,10 @@ class Reading:
     notice: str
     info: QuestionInfo | None = None
     hits: list[Hit] = field(default_factory=list)
-    sentences: list[ScoredSentence] = field(
-        default_factory=list
-    )  # all candidate sentences, by sentence score
-    read: list[ScoredSentence] = field(
-        default_factory=list
-    )  # the ones read closely (spans found), by final score
+    # all candidate sentences, by sentence score
+    sentences: list[ScoredSentence] = field(default_factory=list)
+    # the ones read closely (spans found), by final score
+    read: list[ScoredSentence] = field(default_factory=list)
 
 
 def read_question(
