@@ -1,50 +1,107 @@
-"""Evaluation metrics: CMRC 2018 style answer EM/F1, recall@k, MRR, percentiles.
+"""Evaluation metrics: CMRC 2018 answer EM/F1 exactly as its official script, recall@k, MRR, percentiles.
 
-Answer metrics follow the CMRC 2018 evaluation script: text is lowercased, punctuation is removed, every CJK
-character is a token of its own while runs of other characters (English words, numbers) stay whole; F1 is
-computed from the longest common *contiguous* run of tokens between prediction and gold answer, and both EM
-and F1 take the best over the gold answers. Unlike the original script, F1 here is a fraction in 0..1 (not a
-percentage), and EM ignores whitespace.
+Answer metrics follow ``cmrc2018_evaluate.py`` (Cui et al., EMNLP 2019) character for character:
+
+* **EM**: prediction and gold, lower-cased and stripped, compared after removing the script's punctuation list
+  (``SP_CHAR``; nothing else: spaces inside, full-width letters and other symbols count);
+* **F1**: both split by ``mixed_segmentation`` (each character of U+4E00..U+9FA5 a token; runs of other
+  characters tokenized by NLTK's Treebank word tokenizer; the punctuation list dropped), precision and recall
+  from the longest common *contiguous* token run;
+* both take the best over the gold answers. Functions here return 0..1 per question; reports multiply by 100
+  as the script does.
+
+One difference, on purpose: NLTK's ``word_tokenize`` first splits sentences with the Punkt model, a data
+download; here the Treebank tokenizer reads the run whole (``preserve_line``), which is the same for any run
+without a sentence break inside (an answer span).
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-__all__ = ["exact_match", "f1_score", "mixed_segmentation", "mrr_at_k", "percentile", "recall_at_k"]
+__all__ = [
+    "SP_CHAR",
+    "exact_match",
+    "f1_score",
+    "mixed_segmentation",
+    "mrr_at_k",
+    "percentile",
+    "recall_at_k",
+    "remove_punctuation",
+]
 
-# The CMRC 2018 script's own punctuation list; any Unicode punctuation (category P*) is dropped too.
-_CMRC_PUNCT = frozenset("-:_*^/\\~`+=，。：？！“”；’《》·、「」（）－～『』…")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+# the official script's list, verbatim: "……" is one two-character entry, so a single "…" is never removed
+SP_CHAR = (
+    "-",
+    ":",
+    "_",
+    "*",
+    "^",
+    "/",
+    "\\",
+    "~",
+    "`",
+    "+",
+    "=",
+    "，",
+    "。",
+    "：",
+    "？",
+    "！",
+    "“",
+    "”",
+    "；",
+    "’",
+    "《",
+    "》",
+    "……",
+    "·",
+    "、",
+    "「",
+    "」",
+    "（",
+    "）",
+    "－",
+    "～",
+    "『",
+    "』",
+)
+_HAN = re.compile(r"[\u4e00-\u9fa5]")
 
 
-def _is_punct(ch: str) -> bool:
-    return ch in _CMRC_PUNCT or unicodedata.category(ch).startswith("P")
+@lru_cache(maxsize=1)
+def _word_tokenize():  # type: ignore[no-untyped-def]
+    from nltk.tokenize import NLTKWordTokenizer
+
+    return NLTKWordTokenizer().tokenize
 
 
-def mixed_segmentation(text: str) -> list[str]:
-    """Tokens for answer metrics: one per CJK character, whole words for everything else, no punctuation."""
+def mixed_segmentation(text: str, rm_punc: bool = False) -> list[str]:
+    """The official script's segmentation: one token per Han character, Treebank words for the rest."""
+    text = str(text).lower().strip()
     tokens: list[str] = []
-    word: list[str] = []
-
-    def flush() -> None:
-        if word:
-            tokens.extend("".join(word).split())
-            word.clear()
-
-    for ch in unicodedata.normalize("NFKC", text).lower():
-        if _is_punct(ch):
-            flush()
-        elif _CJK.match(ch):
-            flush()
+    run = ""
+    for ch in text:
+        if rm_punc and ch in SP_CHAR:
+            continue
+        if _HAN.search(ch) or ch in SP_CHAR:
+            if run:
+                tokens.extend(_word_tokenize()(run))
+                run = ""
             tokens.append(ch)
         else:
-            word.append(ch)
-    flush()
+            run += ch
+    if run:
+        tokens.extend(_word_tokenize()(run))
     return tokens
+
+
+def remove_punctuation(text: str) -> str:
+    """The official script's EM normalization: lower case, stripped, ``SP_CHAR`` removed."""
+    return "".join(ch for ch in str(text).lower().strip() if ch not in SP_CHAR)
 
 
 def _longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
@@ -62,12 +119,12 @@ def _longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
 
 
 def f1_score(prediction: str, golds: Iterable[str]) -> float:
-    """Best CMRC-style F1 (0..1) of ``prediction`` over the gold answers; 0.0 when there are none."""
-    pred = mixed_segmentation(prediction)
+    """Best CMRC 2018 F1 (0..1) of ``prediction`` over the gold answers; 0.0 when there are none."""
+    pred = mixed_segmentation(prediction, rm_punc=True)
     best = 0.0
     for gold in golds:
-        ref = mixed_segmentation(gold)
-        common = _longest_common_run(pred, ref)
+        ref = mixed_segmentation(gold, rm_punc=True)
+        common = _longest_common_run(ref, pred)
         if common == 0:
             continue
         precision, recall = common / len(pred), common / len(ref)
@@ -76,9 +133,9 @@ def f1_score(prediction: str, golds: Iterable[str]) -> float:
 
 
 def exact_match(prediction: str, golds: Iterable[str]) -> float:
-    """1.0 when ``prediction`` equals a gold answer once punctuation, case and whitespace are ignored."""
-    pred = mixed_segmentation(prediction)
-    return 1.0 if pred and any(mixed_segmentation(g) == pred for g in golds) else 0.0
+    """1.0 when ``prediction`` equals a gold answer after the official punctuation removal."""
+    pred = remove_punctuation(prediction)
+    return 1.0 if any(remove_punctuation(g) == pred for g in golds) else 0.0
 
 
 def recall_at_k(ranks: Sequence[int | None], k: int) -> float:

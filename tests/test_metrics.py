@@ -4,29 +4,38 @@ import pytest
 
 from rag.metrics import exact_match, f1_score, mixed_segmentation, mrr_at_k, percentile, recall_at_k
 
+# Cases from the definition in CMRC 2018's official cmrc2018_evaluate.py (mixed_segmentation, remove_punctuation,
+# find_lcs, calc_f1_score, calc_em_score).
 
-def test_segmentation_splits_chinese_per_character_and_keeps_words_whole():
-    assert mixed_segmentation("Hello, 世界 GDP增长3.2%！") == [
+
+def test_segmentation_is_one_token_per_han_character_and_treebank_words_for_the_rest():
+    assert mixed_segmentation("Hello, 世界 GDP增长3.2%！", rm_punc=True) == [
         "hello",
+        ",",
         "世",
         "界",
         "gdp",
         "增",
         "长",
-        "3",
-        "2",
+        "3.2",
+        "%",  # ASCII "," is not on the list: a token
     ]
-    assert mixed_segmentation("《戰國無雙3》") == ["戰", "國", "無", "雙", "3"]
-    assert mixed_segmentation("ＡＢＣ １２") == ["abc", "12"]  # full width folds to ASCII
-    assert mixed_segmentation("，。！") == []
+    assert mixed_segmentation("《戰國無雙3》", rm_punc=True) == ["戰", "國", "無", "雙", "3"]
+    # without rm_punc the listed punctuation stays, as tokens of its own
+    assert mixed_segmentation("光荣和ω-force") == ["光", "荣", "和", "ω", "-", "force"]
+    assert mixed_segmentation("光荣和ω-force", rm_punc=True) == ["光", "荣", "和", "ωforce"]
+    assert mixed_segmentation("ＡＢＣ １２", rm_punc=True) == ["ａｂｃ", "１２"]  # no width folding
+    assert mixed_segmentation("，。！", rm_punc=True) == []
+    assert mixed_segmentation("don't stop") == ["do", "n't", "stop"]  # NLTK's Treebank rules
 
 
 def test_f1_hand_computed():
     assert f1_score("北京大学", ["北京"]) == pytest.approx(2 / 3)  # P 2/4, R 2/2
     assert f1_score("在北京", ["北京市"]) == pytest.approx(2 / 3)  # common run 北京: P 2/3, R 2/3
     assert f1_score("the Nexon company", ["Nexon"]) == pytest.approx(0.5)  # P 1/3, R 1
-    # CMRC F1 counts the longest common *contiguous* run: 京北 vs 北京 shares one character at a time
+    # the longest common *contiguous* run: 京北 vs 北京 shares one character at a time
     assert f1_score("京北", ["北京"]) == pytest.approx(0.5)
+    assert f1_score("1966年生", ["1966年"]) == pytest.approx(0.8)  # P 2/3, R 1
     assert f1_score("上海", ["北京"]) == 0.0
     assert f1_score("", ["北京"]) == 0.0
     assert f1_score("北京", []) == 0.0
@@ -38,12 +47,16 @@ def test_f1_and_em_take_the_best_gold_answer():
     assert exact_match("1999年", ["1999", "1999年"]) == 1.0
 
 
-def test_exact_match_ignores_punctuation_case_and_spaces_only():
+def test_exact_match_removes_only_the_scripts_punctuation():
     assert exact_match("《战国无双3》", ["战国无双3"]) == 1.0
-    assert exact_match("Nexon 公司", ["nexon公司"]) == 1.0
+    assert exact_match(" Nexon公司 ", ["nexon公司"]) == 1.0  # lower-cased and stripped
+    assert exact_match("Nexon 公司", ["nexon公司"]) == 0.0  # a space inside counts
+    assert exact_match("３", ["3"]) == 0.0  # so does full width
+    assert exact_match("光荣和ω-force", ["光荣和ωforce"]) == 1.0  # "-" is on the list
     assert exact_match("光荣", ["光荣和ω-force"]) == 0.0
+    assert exact_match("他说…", ["他说"]) == 0.0  # the list has "……", not "…"
     assert exact_match("", ["北京"]) == 0.0
-    assert exact_match("，", ["。"]) == 0.0  # nothing left to compare is no match
+    assert exact_match("，", ["。"]) == 1.0  # both empty once the punctuation is gone, as in the script
 
 
 def test_recall_and_mrr():

