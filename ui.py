@@ -54,11 +54,13 @@ def build_app(
     *,
     data_dir: Path | str | None = None,
     store: str | None = None,
+    reader: str | None = None,
 ) -> gr.Blocks:
     """The chat UI. ``index``: an Index, an index directory, or None (the default index, built from seeds/
     on first use); ``data_dir``: where uploads are kept (default data/uploads); ``store``: a Milvus URI to
-    search the index's Milvus copy (default ``$RAG_STORE``, else FAISS). Nothing loads until used."""
-    backend = Backend(index, data_dir, store=store)
+    search the index's Milvus copy (default ``$RAG_STORE``, else FAISS); ``reader``: a reader directory or HF QA
+    model (default ``$RAG_READER``, else the shipped reader). Nothing loads until used."""
+    backend = Backend(index, data_dir, store=store, reader=reader)
 
     def respond(message: str, history: list[dict[str, Any]]) -> Any:
         question = (message or "").strip()
@@ -214,6 +216,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--store", default=None, metavar="URI",
         help="search the index's Milvus copy (milvus://host:port or PATH.db; default $RAG_STORE, else FAISS)",
     )  # fmt: skip
+    p.add_argument(
+        "--reader", default=None, metavar="NAME_OR_PATH",
+        help="the reader: a trained reader directory or any HF extractive QA model (default $RAG_READER, else "
+        "the shipped reader)",
+    )  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -244,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.auth and not (sep and user and password):
         print("error: --auth expects USER:PASS", file=sys.stderr)
         return 2
-    backend = Backend(args.index, args.data, store=args.store)
+    backend = Backend(args.index, args.data, store=args.store, reader=args.reader)
     started = time.monotonic()
     try:
         log.info("loaded %r", backend.index())  # a missing index is built here; a damaged one stops here
@@ -254,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The model loads (and one question is answered) while Gradio starts: questions asked meanwhile wait for
     # it. The app below finds the same index and warm model through rag.app.live (one holder per index).
     warm_up = _Background(backend.warm_up)
-    demo = build_app(args.index, data_dir=args.data, store=args.store)
+    demo = build_app(args.index, data_dir=args.data, store=args.store, reader=args.reader)
     _, _, share_url = demo.launch(
         server_name=args.host,
         server_port=args.port,

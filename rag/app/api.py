@@ -7,6 +7,7 @@ from pathlib import Path
 from rag.app.live import live_index
 from rag.extract import answer_from
 from rag.index import Index
+from rag.reader import Reader, load_reader
 from rag.search import Hit, retrieve_from
 from rag.settings import default_docs_dir, default_index_dir
 from rag.types import Answer
@@ -41,7 +42,10 @@ def answer(
     history: list[tuple[str, str]] | list[str] | None = None,
     k: int = 5,
     store: str | None = None,
+    reader: Reader | str | None = None,
 ) -> Answer:
     """An extracted, cited answer to ``question`` (``history``: earlier turns, for follow-up questions;
-    ``store``: see :func:`get_index`)."""
-    return answer_from(get_index(index, store=store), question, history=history, k=k)
+    ``store``: see :func:`get_index`; ``reader``: a Reader, or a reader directory or HF QA model name, default
+    ``$RAG_READER``, else the shipped reader)."""
+    chosen = reader if reader is not None and not isinstance(reader, str) else load_reader(reader)
+    return answer_from(get_index(index, store=store), question, history=history, k=k, reader=chosen)

@@ -22,6 +22,7 @@ from rag.extract import pipeline
 from rag.index import Index, WriteOptions, live_generation_name, update_index
 from rag.index.migrate import MilvusCopy
 from rag.ingest.files import read_article
+from rag.reader import load_reader
 from rag.search import MAX_QUESTION_CHARS, Hit, retrieve_from
 from rag.settings import default_data_dir, default_docs_dir, default_index_dir
 from rag.types import Answer, Article
@@ -49,6 +50,7 @@ class Backend:
         data_dir: Path | str | None = None,
         *,
         store: str | None = None,
+        reader: str | None = None,
     ) -> None:
         given = index if isinstance(index, Index) else None
         directory = given.directory if given is not None else index
@@ -58,6 +60,7 @@ class Backend:
         self.directory = Path(directory) if directory is not None else None
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.store = store  # a Milvus URI (see rag.app.api.get_index); None: $RAG_STORE, else FAISS
+        self.reader = reader  # a reader directory or HF QA model; None: $RAG_READER, else the shipped one
         self._given = given
         # an Index handed to us serves while its generation is live; after an update the directory is reloaded
         self._pinned = (
@@ -93,12 +96,15 @@ class Backend:
     def warm_up(self) -> None:
         """Load the index, the model and the tokenizers, and answer one question, so that the first user's
         question is as fast as any other."""
-        pipeline.answer_from(self.index(), "秦皇岛市委书记是谁？")
+        load_reader(self.reader).warm_up()
+        pipeline.answer_from(self.index(), "秦皇岛市委书记是谁？", reader=load_reader(self.reader))
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int = 5) -> Answer:
         # earlier turns cut as a question is: one 100,000-character turn must not slow down every later one
         turns = [(q[:MAX_QUESTION_CHARS], a[:MAX_QUESTION_CHARS]) for q, a in history or ()]
-        return pipeline.answer_from(self.index(), question, history=turns, k=_clamp(k))
+        return pipeline.answer_from(
+            self.index(), question, history=turns, k=_clamp(k), reader=load_reader(self.reader)
+        )
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         return retrieve_from(self.index(), question, _clamp(k))

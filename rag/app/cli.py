@@ -29,6 +29,10 @@ STORE_HELP = (
     "search the index's Milvus copy at this URI (milvus://host:port, http(s)://host:port or PATH.db for "
     "Milvus Lite; made with `python -m rag migrate`) instead of FAISS (default: $RAG_STORE, else FAISS)"
 )
+READER_HELP = (
+    "the reader: a directory from `python -m rag.reader.train` or any Hugging Face extractive QA model (hub name "
+    "or local path; default: $RAG_READER, else the shipped reader)"
+)
 
 
 def _print_json(obj: object) -> None:
@@ -93,7 +97,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    result = answer(args.question, index=args.index, k=args.k, store=args.store)
+    result = answer(args.question, index=args.index, k=args.k, store=args.store, reader=args.reader)
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -103,7 +107,12 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     report = evaluate_file(
-        args.file, negatives=args.negatives, model=args.model, limit=args.limit, answers=not args.no_answers
+        args.file,
+        negatives=args.negatives,
+        model=args.model,
+        limit=args.limit,
+        answers=not args.no_answers,
+        reader=args.reader,
     )
     if args.json:
         _print_json(report)
@@ -219,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="passages to read")
     p.add_argument("--index", type=Path, help="index directory (default: the seeds index, built if missing)")
     p.add_argument("--store", metavar="URI", help=STORE_HELP)
+    p.add_argument("--reader", metavar="NAME_OR_PATH", help=READER_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_ask)
 
@@ -230,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="embedding model (default as for `index`)")
     p.add_argument("--limit", type=int, help="ask only the first N questions")
     p.add_argument("--no-answers", action="store_true", help="retrieval metrics only")
+    p.add_argument("--reader", metavar="NAME_OR_PATH", help=READER_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_eval)
     return parser

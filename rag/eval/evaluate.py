@@ -21,6 +21,7 @@ Report keys (``evaluate_file``):
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,6 +37,7 @@ from rag.index import Index
 from rag.ingest.scripts import to_simplified
 from rag.ingest.squad import SquadQuestion, SquadSet, load_squad
 from rag.metrics import exact_match, f1_score, mrr_at_k, percentile, recall_at_k
+from rag.reader import load_reader
 from rag.search.fusion import FusionParams
 from rag.search.retrieve import Ranking, rank_chunks, retrieve_from
 from rag.types import Answer
@@ -145,8 +147,10 @@ def evaluate_index(
     negatives: Path | str | None = None,
     latency_sample: int = LATENCY_SAMPLE,
     limit: int | None = None,
+    reader: str | None = None,
 ) -> dict[str, Any]:
-    """Metrics of ``squad``'s questions asked against ``index`` (see the module doc for the keys)."""
+    """Metrics of ``squad``'s questions asked against ``index`` (see the module doc for the keys); answers
+    by ``reader`` (a reader directory or HF QA model; default ``$RAG_READER``, else the shipped reader)."""
 
     params = params or FusionParams()
     questions = list(squad.questions[:limit] if limit else squad.questions)
@@ -182,6 +186,8 @@ def evaluate_index(
         "fusion": {k: getattr(params, k) for k in params.__dataclass_fields__},
     }
     answer_fn = _answer_stage() if answers else None
+    if answer_fn is not None and reader is not None:
+        answer_fn = functools.partial(answer_fn, reader=load_reader(reader))
     if answers and answer_fn is None:
         report["answers"] = "skipped: rag.answer is not available"
     elif answer_fn is not None:
@@ -201,6 +207,7 @@ def evaluate_file(
     answers: bool = True,
     params: FusionParams | None = None,
     latency_sample: int = LATENCY_SAMPLE,
+    reader: str | None = None,
 ) -> dict[str, Any]:
     """Ask every question of the SQuAD-format file ``path`` against the pooled index of all its paragraphs."""
 
@@ -217,6 +224,7 @@ def evaluate_file(
         negatives=negatives,
         latency_sample=latency_sample,
         limit=limit,
+        reader=reader,
     )
 
 

@@ -1,5 +1,5 @@
 """What the answer stage reads of an index, cached per loaded index (chunk positions, quotable sentence
-spans and their matching views, heading lines, passage texts, document frequencies, candidate spans), and
+spans and their matching views, heading lines, passage texts, document frequencies), and
 the question's IDF-weighted keyword terms with their coverage of a text."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from rag.extract.candidates import Candidate, sentence_candidates
 from rag.extract.qtype import QuestionInfo
 from rag.index import Index
 from rag.ingest.scripts import MatchingView, matching_view, to_simplified
@@ -47,19 +46,8 @@ class IndexCache:
         self.context: dict[int, str] = {}
         self.headings: dict[str, list[SentenceView]] = {}
         self.df: dict[str, int] = {}
-        self.spans: dict[tuple[str, int, int], list[Candidate]] = {}  # question-independent candidates
-
-    def sentence_candidates(self, article_id: str, start: int, end: int, text: str) -> list[Candidate]:
-        key = (article_id, start, end)
-        found = self.spans.get(key)
-        if found is None:
-            if len(self.spans) >= _SPAN_CACHE:
-                self.spans.clear()
-            found = self.spans[key] = sentence_candidates(text)
-        return found
 
 
-_SPAN_CACHE = 50_000  # sentences whose part-of-speech candidates are kept per index
 _caches: weakref.WeakKeyDictionary[Index, IndexCache] = weakref.WeakKeyDictionary()
 
 

@@ -1,15 +1,13 @@
-"""Question typing and candidate answer spans, by rules (no trained reader).
+"""Question analysis by rules: the question phrase and the entities a question names.
 
 Everything here reads Simplified text (callers convert first; offsets stay 1:1 with the matching view).
 
 * :func:`analyse_question` finds the question phrase (谁, 多少, 什么时候, 哪里, 什么, ...) and from it the
   kind of answer wanted (person, number, date, place, org, name, reason, manner), the unit a number should
-  carry (``多少人`` -> 人, ``增长了多少`` -> %), and the words just before and after the question phrase,
-  which an answer sentence often repeats around the answer (``…是由[谁]开发的`` ~
-  ``…是由光荣和ω-force开发的``).
-* :func:`candidates` lists spans of a sentence that could be the short answer: number and date expressions
-  (regexes), entities and noun-phrase chunks (jieba part-of-speech tags, on a private tokenizer), quoted names
-  (《》「」“”), and the *slot* between the question's left and right context where the sentence has both.
+  carry (``多少人`` -> 人, ``增长了多少`` -> %), and the words just before and after the question phrase. The
+  answer stage leaves the question phrase out of the keyword terms that score sentences.
+* :func:`pos_tags`, :func:`date_spans` and :func:`entity_kind` find the people, places, organisations and
+  dates a question names, for follow-up resolution (:mod:`rag.extract.followup`).
 """
 
 from __future__ import annotations

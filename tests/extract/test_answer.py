@@ -11,18 +11,36 @@ import pytest
 from rag.app.render_text import format_answer
 from rag.embed import FakeEmbedder
 from rag.errors import BadQuestionError
-from rag.extract import DEFAULT_PARAMS, AnswerParams, answer_from, normalize_answer, read_question
+from rag.extract import DEFAULT_PARAMS, ReadParams, answer_from, normalize_answer, read_question
 from rag.index import BuildOptions, index_articles, load_index
 from rag.ingest.article import parse_article
+from rag.reader import FakeReader
 from rag.search import retrieve_from
 from rag.types import Span
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# FakeEmbedder cosines are hash noise, not meaning: the fast tests check the mechanics on keyword evidence
-# alone (no dense weight) and answer everything (the calibrated no-answer threshold is about the real model's
-# scores) unless a test is about refusing.
-OPEN = replace(DEFAULT_PARAMS, threshold=0.0, sentence_weights=(0.0, *DEFAULT_PARAMS.sentence_weights[1:]))
+# FakeEmbedder cosines are hash noise, not meaning, and FakeReader finds the answers it is told: the fast tests
+# check the mechanics (what is read, offsets, scripts, agreement, refusal). Whole chunks are read, so that what
+# is read does not hang on the fake vectors; the sentence windows have tests of their own.
+CHUNKS = ReadParams(unit="chunks")
+ANSWERS = {
+    "兰州市上半年生产总值是多少？": ["926.18亿元"],
+    "秦皇岛1-9月固定资产投资增长了多少？": ["3.2%"],
+    "秦皇岛市委书记是谁？": ["朱政学"],
+    "包头市党员干部已查摆问题多少条？": ["327万条"],
+    "宝鸡市全年经济增长了多少？": ["11.7%", "9.5%"],
+    "皋兰县建筑垃圾项目总投资多少？": ["2.58亿元"],
+    "兰州市的固定资产投资增长了多少？": ["14.87%"],
+}
+READER = FakeReader(ANSWERS)
+
+
+def ask(index, question, **kwargs):
+    kwargs.setdefault("params", CHUNKS)
+    kwargs.setdefault("reader", READER)
+    return answer_from(index, question, **kwargs)
+
 
 LANZHOU = (
     "兰州市狠抓落实促发展\n"
@@ -88,7 +106,7 @@ def _check_offsets(index, answer):
 
 
 def test_number_answer_with_exact_offsets(index):
-    a = answer_from(index, "兰州市上半年生产总值是多少？", params=OPEN)
+    a = ask(index, "兰州市上半年生产总值是多少？")
     assert a.found and a.answer == "926.18亿元"
     c = a.citations[0]
     assert c.article_id == "lanzhou" and c.number == 1
@@ -101,7 +119,7 @@ def test_number_answer_with_exact_offsets(index):
 
 
 def test_traditional_question_gets_traditional_text_and_original_quote(index):
-    a = answer_from(index, "蘭州市上半年生產總值是多少？", params=OPEN)
+    a = ask(index, "蘭州市上半年生產總值是多少？")
     assert a.script == "traditional"
     assert a.answer == "926.18億元"  # the asker's script
     assert "經濟運行" in a.sentence
@@ -110,7 +128,7 @@ def test_traditional_question_gets_traditional_text_and_original_quote(index):
 
 
 def test_simplified_question_on_a_traditional_article(index):
-    a = answer_from(index, "秦皇岛1-9月固定资产投资增长了多少？", params=OPEN)
+    a = ask(index, "秦皇岛1-9月固定资产投资增长了多少？")
     assert a.answer == "3.2%"
     c = a.citations[0]
     assert c.article_id == "qinhuangdao" and "固定資產投資同比增長3.2%" in c.quote
@@ -119,16 +137,17 @@ def test_simplified_question_on_a_traditional_article(index):
 
 
 def test_person_from_the_subtitle_line(index):
-    a = answer_from(index, "秦皇島市委書記是誰？", params=OPEN)
+    a = ask(index, "秦皇島市委書記是誰？")
     assert a.answer == "朱政學"
-    c = a.citations[0]
-    assert c.quote == "——訪秦皇島市委書記朱政學" and c.paragraph == 0  # a heading line, before paragraph 1
+    [c] = [c for c in a.citations if c.paragraph == 0]  # a heading line, before paragraph 1, is read too
+    assert c.quote == "——訪秦皇島市委書記朱政學"
+    assert index.articles[c.article_id].text[c.answer_start : c.answer_end] == "朱政學"
     assert "標題" in format_answer(a)
     _check_offsets(index, a)
 
 
 def test_same_fact_in_two_articles_is_one_answer_citing_both(index):
-    a = answer_from(index, "包头市党员干部已查摆问题多少条？", params=OPEN)
+    a = ask(index, "包头市党员干部已查摆问题多少条？")
     assert a.answer == "327万条"
     assert {c.article_id for c in a.citations} == {"baotou_a", "baotou_b"}
     for c in a.citations:
@@ -139,7 +158,7 @@ def test_same_fact_in_two_articles_is_one_answer_citing_both(index):
 
 
 def test_disagreeing_sources_are_shown_side_by_side(index):
-    a = answer_from(index, "宝鸡市全年经济增长了多少？", params=OPEN)
+    a = ask(index, "宝鸡市全年经济增长了多少？")
     answers = {a.answer} | {alt.answer for alt in a.alternatives}
     assert answers == {"11.7%", "9.5%"}
     alt = a.alternatives[0]
@@ -151,14 +170,14 @@ def test_disagreeing_sources_are_shown_side_by_side(index):
 
 
 def test_mojibake_is_never_quoted(index):
-    a = answer_from(index, "皋兰县建筑垃圾项目总投资多少？", params=OPEN)
+    a = ask(index, "皋兰县建筑垃圾项目总投资多少？")
     assert a.answer == "2.58亿元"
     assert a.citations[0].quote == "走进皋兰县九合镇，在总投资2.58亿元"
     _check_offsets(index, a)
 
 
 def test_refusal_offers_the_closest_passages(index):
-    a = answer_from(index, "上海市委书记是谁？", params=replace(DEFAULT_PARAMS, threshold=1.0))
+    a = ask(index, "上海市委书记是谁？")  # the reader finds nothing
     assert not a.found and a.answer == "" and a.citations == ()
     assert 0 < len(a.closest) <= DEFAULT_PARAMS.closest
     text = format_answer(a)
@@ -166,9 +185,7 @@ def test_refusal_offers_the_closest_passages(index):
 
 
 def test_follow_up_is_resolved_before_retrieval(index):
-    a = answer_from(
-        index, "它的固定资产投资增长了多少？", history=["兰州市上半年生产总值是多少？"], params=OPEN
-    )
+    a = ask(index, "它的固定资产投资增长了多少？", history=["兰州市上半年生产总值是多少？"])
     assert a.resolved_question == "兰州市的固定资产投资增长了多少？"
     assert a.answer == "14.87%"
     assert "追问" in a.notice and "理解为" in format_answer(a)
@@ -176,19 +193,42 @@ def test_follow_up_is_resolved_before_retrieval(index):
 
 def test_given_hits_are_the_passages_read(index):
     hits = retrieve_from(index, "宝鸡市全年经济增长了多少？", k=1)
-    a = answer_from(index, "兰州市上半年生产总值是多少？", hits=hits, params=OPEN)
-    assert {c.article_id for c in a.citations} <= {hits[0].article_id}
+    r = read_question(index, "兰州市上半年生产总值是多少？", hits=hits, params=CHUNKS, reader=READER)
+    assert r.hits == hits and {w.hit.chunk.article_id for w in r.windows} == {hits[0].article_id}
+    a = ask(index, "兰州市上半年生产总值是多少？", hits=hits)
+    assert not a.found  # the passage given holds no answer to this question
 
 
-def test_reading_exposes_the_scores(index):
-    r = read_question(index, "兰州市上半年生产总值是多少？", params=OPEN)
-    assert r.info is not None and r.info.kind == "number"
-    assert r.read and r.read[0].final >= r.read[-1].final
-    assert all(len(s.features) == len(OPEN.sentence_weights) for s in r.sentences)
+def test_reading_exposes_windows_and_margins(index):
+    r = read_question(index, "兰州市上半年生产总值是多少？", params=CHUNKS, reader=READER)
+    assert r.windows and r.sentences and r.threshold == READER.threshold
+    assert [f.margin for f in r.found] == sorted((f.margin for f in r.found), reverse=True)
+    best = r.found[0]
+    assert (
+        best.text == "926.18亿元" and index.articles[best.article_id].text[best.start : best.end] == best.text
+    )
+    for w in r.windows:  # every window is an exact span of its article
+        assert index.articles[w.hit.chunk.article_id].text[w.start : w.end] == w.view.original
+
+
+def test_a_higher_threshold_refuses_and_offers_the_closest(index):
+    a = ask(index, "兰州市上半年生产总值是多少？", params=replace(CHUNKS, threshold=11.0))
+    assert not a.found and a.closest and 0 < a.confidence < 0.5
+
+
+def test_sentence_windows_read_the_best_sentences_with_their_neighbours(index):
+    params = ReadParams(windows=2, window_chars=60, weights=(0.0, 1.62, 0.52, 0.887))  # keywords alone
+    reader = FakeReader(ANSWERS)
+    r = read_question(index, "兰州市上半年生产总值是多少？", params=params, reader=reader)
+    assert len(r.windows) <= 2 + len({s.hit.chunk.article_id for s in r.sentences if s.order < 0})
+    assert all(len(w.view.original) <= 60 or len(w.sentences) == 1 for w in r.windows)
+    assert any("926.18亿元" in p for p in reader.passages[0])
+    a = ask(index, "兰州市上半年生产总值是多少？", params=params, reader=reader)
+    assert a.found and a.answer == "926.18亿元"
 
 
 def test_json_shape(index):
-    d = answer_from(index, "兰州市上半年生产总值是多少？", params=OPEN).to_dict()
+    d = ask(index, "兰州市上半年生产总值是多少？").to_dict()
     assert {"found", "answer", "sentence", "confidence", "citations", "alternatives", "closest"} <= d.keys()
     c = d["citations"][0]
     assert {
@@ -205,11 +245,11 @@ def test_json_shape(index):
 
 
 def test_format_answer_lists_numbered_sources(index):
-    text = format_answer(answer_from(index, "兰州市上半年生产总值是多少？", params=OPEN))
+    text = format_answer(ask(index, "兰州市上半年生产总值是多少？"))
     assert text.splitlines()[0] == "答案：926.18亿元 [1]"
     assert "依据：“今年上半年，兰州市经济运行总体趋稳回升" in text
     assert "[1] 兰州市狠抓落实促发展 · 第3段" in text
-    trad = format_answer(answer_from(index, "蘭州市上半年生產總值是多少？", params=OPEN))
+    trad = format_answer(ask(index, "蘭州市上半年生產總值是多少？"))
     assert "依據：" in trad and "來源：" in trad
 
 
@@ -225,15 +265,14 @@ def test_normalize_answer():
 
 
 def test_params_are_well_formed():
-    p = AnswerParams()
-    from rag.extract import CONFIDENCE_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES
+    with pytest.raises(ValueError, match="unit"):
+        ReadParams(unit="pages")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="at least 1"):
+        ReadParams(windows=0)
+    assert DEFAULT_PARAMS.unit == "sentences" and DEFAULT_PARAMS.threshold is None
 
-    assert len(p.sentence_weights) == len(SENTENCE_FEATURES)
-    assert len(p.span_weights) == len(SPAN_FEATURES)
-    assert len(p.confidence_weights) == len(CONFIDENCE_FEATURES)
 
-
-def test_cli_ask_json(fake_seed_index):
+def test_cli_ask_json(fake_seed_index, tiny_qa_model):
     out = subprocess.run(
         [
             sys.executable,
@@ -243,6 +282,8 @@ def test_cli_ask_json(fake_seed_index):
             "蘭州市上半年生產總值是多少？",
             "--index",
             str(fake_seed_index),
+            "--reader",
+            str(tiny_qa_model),
             "--json",
         ],
         capture_output=True,
