@@ -188,7 +188,9 @@ def prepare_index(target: Path, *, fake: bool, source: Path | None) -> str:
 class Server:
     """``python ui.py`` on a loopback port, killed on exit."""
 
-    def __init__(self, index: Path, data: Path, log: Path, concurrency: int | None) -> None:
+    def __init__(
+        self, index: Path, data: Path, log: Path, concurrency: int | None, reader: Path | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
@@ -197,6 +199,9 @@ class Server:
             env["GRADIO_DEFAULT_CONCURRENCY_LIMIT"] = str(concurrency)
         cmd = [sys.executable, str(ROOT / "ui.py"), "--host", "127.0.0.1", "--port", str(self.port)]
         cmd += ["--index", str(index), "--data", str(data)]
+        if reader is not None:  # it never answers: every reply offers the closest passages
+            cmd += ["--reader", str(reader)]
+            env["RAG_READER_THRESHOLD"] = "1e9"
         self.log = log
         self._log = log.open("wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
@@ -323,7 +328,12 @@ def run_load(
         index_note = prepare_index(tmp / "index", fake=fake, source=index)
         new_file = tmp / f"{NEW_ID}.txt"
         new_file.write_text(NEW_ARTICLE, encoding="utf-8")
-        server = Server(tmp / "index", tmp / "uploads", tmp / "server.log", concurrency)
+        reader = None
+        if fake:  # a tiny random reader, told never to answer (the short mode checks retrieval and serving)
+            from rag.reader.fake import save_random_qa_model
+
+            reader = save_random_qa_model(tmp / "reader")
+        server = Server(tmp / "index", tmp / "uploads", tmp / "server.log", concurrency, reader)
         log_tail = ""
         try:
             startup = server.wait_ready(STARTUP_TIMEOUT)

@@ -48,7 +48,8 @@ def _holds(index: Any, f: Any, q: Any) -> bool:
         return False
     start, end = f.sentence
     return any(
-        a.answer_start >= 0 and start <= a.answer_start and a.answer_start + len(a.text) <= end for a in q.answers
+        a.answer_start >= 0 and start <= a.answer_start and a.answer_start + len(a.text) <= end
+        for a in q.answers
     )
 
 
@@ -81,7 +82,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         pred = to_simplified(text)
         others = [h for h in hits if h.article_id != q.paragraph_id][:5]
         g = read_question(index, q.question, hits=others, query_vector=v, params=params, reader=reader)
-        rows.append((exact_match(pred, golds), f1_score(pred, golds), margin, _holds(index, f, q), _best(g)[1]))
+        rows.append(
+            (exact_match(pred, golds), f1_score(pred, golds), margin, _holds(index, f, q), _best(g)[1])
+        )
     negatives = []
     if args.negatives:
         neg = [q for q in load_squad(args.negatives).questions][: args.negatives_limit]
@@ -132,7 +135,9 @@ def main() -> int:
         "data": args.data.name,
         "negatives": args.negatives.name if args.negatives else None,
         "reader": reader.name,
-        "trained_on": [f["name"] for f in getattr(reader, "manifest", {}).get("training", {}).get("files", [])],
+        "trained_on": [
+            f["name"] for f in getattr(reader, "manifest", {}).get("training", {}).get("files", [])
+        ],
         "unit": args.unit,
         "questions": len(rows),
         "negatives_n": len(negatives),

