@@ -65,8 +65,8 @@ def _seeds_index() -> Any:
 
 
 def _answered_right(case: Case, answer: Any) -> bool:
-    from rag.metrics import exact_match
     from rag.ingest.scripts import to_simplified
+    from rag.metrics import exact_match
 
     if case.answers == ("",):
         return not answer.found
@@ -100,7 +100,9 @@ def answers(index: Any, reader_name: str | None) -> dict[str, Any]:
     from rag.reader import load_reader
 
     reader = load_reader(reader_name)
-    flags, refused_flags, misses = [], [], []
+    flags: list[bool] = []
+    refused_flags: list[bool] = []
+    misses: list[dict[str, Any]] = []
     for case in CASES:
         if not case.answers:
             continue
@@ -109,8 +111,16 @@ def answers(index: Any, reader_name: str | None) -> dict[str, Any]:
         (refused_flags if case.answers == ("",) else flags).append(ok)
         if not ok:
             source = a.citations[0].article_id if a.citations else None
-            misses.append({"case": case.name, "asked": a.resolved_question or a.question, "got": a.answer,
-                           "found": a.found, "source": source, "expected": list(case.answers)})
+            misses.append(
+                {
+                    "case": case.name,
+                    "asked": a.resolved_question or a.question,
+                    "got": a.answer,
+                    "found": a.found,
+                    "source": source,
+                    "expected": list(case.answers),
+                }
+            )
     return {
         "reader": reader_name or "default",
         "cases": len(flags) + len(refused_flags),
@@ -124,8 +134,12 @@ def answers(index: Any, reader_name: str | None) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--retrieval", action="store_true", help="top-1 article of the resolved question")
-    parser.add_argument("--answers", action="store_true", help="end-to-end answers (real embedder and reader)")
-    parser.add_argument("--reader", default=None, help="reader directory or HF QA model (default: the shipped)")
+    parser.add_argument(
+        "--answers", action="store_true", help="end-to-end answers (real embedder and reader)"
+    )
+    parser.add_argument(
+        "--reader", default=None, help="reader directory or HF QA model (default: the shipped)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
     args = parser.parse_args(argv)
     report: dict[str, Any] = {"benchmark": "followups", "rewrite": rewrites()}
