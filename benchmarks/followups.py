@@ -4,9 +4,10 @@
 
 The cases are the conversations of ``tests/followup_cases.py`` (over ``seeds/``). Always reported:
 ``rewrite`` — the share of cases whose resolved question (``rag.extract.followup.resolve_followup``) is one the case
-accepts, overall and per kind, with every miss. ``--retrieval`` (real embedder, seeds index built under
-``cache_dir()/bench`` on first use): for the cases that name a source article, the share whose first retrieved
-passage (top 5) is from it, for the question as the pipeline retrieves it. ``--answers`` (also the reader:
+accepts, overall and per kind, with every miss, and the time one conversation takes to resolve.
+``--retrieval`` (real embedder, seeds index built under ``cache_dir()/bench`` on first use): for the cases that
+name a source article, the share whose first retrieved passage (top 5) is from it, for the question as the
+pipeline retrieves it. ``--answers`` (also the reader:
 ``--reader`` / ``$RAG_READER`` / the shipped one): the share answered right end to end through
 ``rag.extract.answer_from`` with the history — the short answer matches one accepted answer (CMRC 2018 EM) and
 the first citation is from the case's article, or, where the seeds hold no answer, the question is refused.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -35,11 +37,15 @@ def _share(flags: list[bool]) -> float:
 
 def rewrites() -> dict[str, Any]:
     from rag.extract.followup import resolve_followup
+    from rag.metrics import percentile
 
+    resolve_followup("那宝鸡呢？", ["秦皇岛市委书记是谁？"])  # loads the tagger
     by_kind: dict[str, list[bool]] = defaultdict(list)
-    misses = []
+    misses, times = [], []
     for case in CASES:
+        started = time.perf_counter()
         got = resolve_followup(case.turn, case.history).question
+        times.append((time.perf_counter() - started) * 1000)
         ok = rewrite_ok(case, got)
         by_kind[case.kind].append(ok)
         if not ok:
@@ -49,6 +55,10 @@ def rewrites() -> dict[str, Any]:
         "cases": len(flags),
         "accuracy": _share(flags),
         "by_kind": {kind: {"n": len(oks), "accuracy": _share(oks)} for kind, oks in by_kind.items()},
+        "ms_per_conversation": {
+            "p50": round(percentile(times, 50), 2),
+            "p95": round(percentile(times, 95), 2),
+        },
         "misses": misses,
     }
 
@@ -96,10 +106,15 @@ def retrieval(index: Any) -> dict[str, Any]:
 
 
 def answers(index: Any, reader_name: str | None) -> dict[str, Any]:
+    from rag.errors import RagError
     from rag.extract import answer_from
     from rag.reader import load_reader
 
     reader = load_reader(reader_name)
+    try:
+        reader.warm_up()
+    except RagError as e:  # no reader to answer with (e.g. the shipped one not trained yet): say so
+        return {"reader": reader_name or "default", "error": str(e)}
     flags: list[bool] = []
     refused_flags: list[bool] = []
     misses: list[dict[str, Any]] = []

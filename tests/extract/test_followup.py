@@ -85,35 +85,53 @@ def test_unchanged_resolution_explains_nothing():
     assert resolve_followup("兰州市委书记是谁？").question == "兰州市委书记是谁？"
 
 
-def test_the_issue_case_replaces_the_named_city_not_each_city():
-    r = resolve_followup("那宝鸡呢？", ["在全省各市的比較中，秦皇島規模以上工業產出的增量名列第幾？"])
-    assert r.question == "在全省各市的比较中，宝鸡规模以上工业产出的增量名列第几？"
-    assert r.explain() == "追问：把上一问的“秦皇岛”换成“宝鸡”"
-
-
-def test_a_generic_place_replaces_a_generic_place():
-    r = resolve_followup("全国呢？", ["宝鸡市经济增长比全省高多少个百分点？"])
-    assert r.question == "宝鸡市经济增长比全国高多少个百分点？"
-
-
-def test_a_date_goes_in_after_the_subject_when_there_was_none():
-    r = resolve_followup("上半年呢？", ["兰州市固定资产投资是多少？"])
-    assert r.question == "兰州市上半年固定资产投资是多少？"
-    assert r.explain() == "追问：在上一问里加上“上半年”"
-
-
-def test_entity_and_attribute_together():
-    r = resolve_followup("那宝鸡去年呢？", ["兰州市上半年生产总值是多少？"])
-    assert r.question == "宝鸡市去年生产总值是多少？"
-    assert r.explain() == "追问：把上一问的“兰州市、上半年”换成“宝鸡、去年”"
-    r = resolve_followup("那九原区住建局局长呢？", ["包头市发改委重大项目办公室负责人是谁？"])
-    assert r.question == "九原区住建局局长是谁？"
-
-
-def test_an_attribute_change_keeps_entity_and_date():
-    r = resolve_followup("那它的生产总值呢？", ["兰州市上半年固定资产投资是多少？"])
-    assert r.question == "兰州市上半年生产总值是多少？"
-    assert (r.rule, r.replaced, r.by) == ("substitution", "固定资产投资", "生产总值")
+@pytest.mark.parametrize(
+    ("question", "previous", "resolved", "explained"),
+    [
+        # the issue's case: the named city, not 各市
+        (
+            "那宝鸡呢？",
+            "在全省各市的比較中，秦皇島規模以上工業產出的增量名列第幾？",
+            "在全省各市的比较中，宝鸡规模以上工业产出的增量名列第几？",
+            "追问：把上一问的“秦皇岛”换成“宝鸡”",
+        ),
+        (
+            "全国呢？",
+            "宝鸡市经济增长比全省高多少个百分点？",
+            "宝鸡市经济增长比全国高多少个百分点？",
+            "“全省”换成“全国”",
+        ),
+        (
+            "上半年呢？",
+            "兰州市固定资产投资是多少？",
+            "兰州市上半年固定资产投资是多少？",
+            "在上一问里加上“上半年”",
+        ),
+        (
+            "那宝鸡去年呢？",
+            "兰州市上半年生产总值是多少？",
+            "宝鸡市去年生产总值是多少？",
+            "“兰州市、上半年”换成“宝鸡、去年”",
+        ),
+        (
+            "那九原区住建局局长呢？",
+            "包头市发改委重大项目办公室负责人是谁？",
+            "九原区住建局局长是谁？",
+            "换成“九原区住建局局长”",
+        ),
+        # an attribute change keeps the entity and the date
+        (
+            "那它的生产总值呢？",
+            "兰州市上半年固定资产投资是多少？",
+            "兰州市上半年生产总值是多少？",
+            "“固定资产投资”换成“生产总值”",
+        ),
+    ],
+)
+def test_substitution_explained(question, previous, resolved, explained):
+    r = resolve_followup(question, [previous])
+    assert (r.question, r.rule) == (resolved, "substitution")
+    assert r.explain().startswith("追问：") and r.explain().endswith(explained)
 
 
 def test_pronoun_without_an_answer_stands_for_what_was_asked():
