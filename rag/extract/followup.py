@@ -12,7 +12,7 @@ previous question's *attribute* — the words it asks about, between its last en
   attribute. ``在全省各市的比较中，秦皇岛…名列第几？`` + ``那宝鸡呢？`` -> ``在全省各市的比较中，宝鸡…名列第几？``.
 * **Pronoun** — ``他 她 此人 这位书记`` stand for a person: the previous *answer* when that question asked 谁,
   else the person it named, else what it asked about (``秦皇岛市委书记``); ``该市 该区 当地 这里 …`` for its
-  named place (of that level); ``它 其`` for its named place or organisation.
+  named place (of that level), or its answer when it asked where; ``它 其`` for its named place or organisation.
   ``兰州市上半年生产总值是多少？`` + ``它的投资增长了多少？`` -> ``兰州市的投资增长了多少？``.
 * **Ellipsis** — a question that names no person, place or organisation of its own, asked after one that did:
   the previous subject is added (``秦皇岛…增长了多少？`` + ``市委书记是谁？`` -> ``秦皇岛市委书记是谁？``), a generic
