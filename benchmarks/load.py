@@ -2,6 +2,9 @@
 
     .venv/bin/python benchmarks/load.py [--sessions 50] [--seconds 60] [--out benchmarks/results/load.json]
     .venv/bin/python benchmarks/load.py --fake --sessions 5 --seconds 5    # the short mode (tests/test_load_quick.py)
+    .venv/bin/python benchmarks/load.py --reader DIR    # another reader (told never to answer), e.g. load_api.py's stand-in
+
+benchmarks/load_api.py runs this beside its own run of the OpenAI-compatible API, for the same-run comparison.
 
 What it does, bounded in time and on the loopback interface only:
 
@@ -189,7 +192,13 @@ class Server:
     """``python ui.py`` on a loopback port, killed on exit."""
 
     def __init__(
-        self, index: Path, data: Path, log: Path, concurrency: int | None, reader: Path | None = None
+        self,
+        index: Path,
+        data: Path,
+        log: Path,
+        concurrency: int | None,
+        reader: Path | None = None,
+        extra: list[str] | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -202,6 +211,7 @@ class Server:
         if reader is not None:  # it never answers: every reply offers the closest passages
             cmd += ["--reader", str(reader)]
             env["RAG_READER_THRESHOLD"] = "1e9"
+        cmd += extra or []
         self.log = log
         self._log = log.open("wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
@@ -318,8 +328,10 @@ def run_load(
     concurrency: int | None = None,
     request_timeout: float = 120.0,
     upload_at: float | None = None,
+    reader: Path | None = None,
 ) -> dict[str, Any]:
-    """The benchmark; returns the report (see the module docstring)."""
+    """The benchmark; returns the report (see the module docstring). ``reader``: a reader directory for the
+    server, told never to answer (default: the shipped reader; with ``fake``, a tiny random one)."""
     questions = [*QUESTIONS, NEW_QUESTION]
     started = time.monotonic()
     load_before = os.getloadavg()
@@ -328,9 +340,8 @@ def run_load(
         index_note = prepare_index(tmp / "index", fake=fake, source=index)
         new_file = tmp / f"{NEW_ID}.txt"
         new_file.write_text(NEW_ARTICLE, encoding="utf-8")
-        reader = None
-        if fake:  # a tiny random reader, told never to answer (the short mode checks retrieval and serving)
-            from rag.reader.fake import save_random_qa_model
+        if fake and reader is None:  # a tiny random reader, told never to answer (the short mode checks
+            from rag.reader.fake import save_random_qa_model  # retrieval and serving)
 
             reader = save_random_qa_model(tmp / "reader")
         server = Server(tmp / "index", tmp / "uploads", tmp / "server.log", concurrency, reader)
@@ -413,6 +424,7 @@ def run_load(
         "server_log_tracebacks": log_text.count("Traceback"),
         "server_log_errors": sum(" ERROR " in line for line in log_text.splitlines()),
         "index": index_note,
+        "reader": str(reader) if reader is not None else "the shipped reader",
         "server": "python ui.py (subprocess), shipped queue settings"
         + (f", GRADIO_DEFAULT_CONCURRENCY_LIMIT={concurrency}" if concurrency is not None else ""),
         "server_startup_s": round(startup, 1),
@@ -517,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrency", type=int, help="GRADIO_DEFAULT_CONCURRENCY_LIMIT for the server (default: unset = 1)"
     )
     parser.add_argument("--upload-at", type=float, help="seconds into the run (default: a quarter of it)")
+    parser.add_argument("--reader", type=Path, help="a reader directory, told never to answer")
     parser.add_argument("--request-timeout", type=float, default=120.0, help="seconds per request")
     parser.add_argument(
         "--out", type=Path, help="also write the JSON here (e.g. benchmarks/results/load.json)"
@@ -532,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=args.concurrency,
         request_timeout=args.request_timeout,
         upload_at=args.upload_at,
+        reader=args.reader,
     )
     text = json.dumps(report, ensure_ascii=False, indent=1)
     print(text)
