@@ -52,13 +52,14 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-__all__ = ["NEW_ARTICLE", "NEW_QUESTION", "QUESTIONS", "main", "run_load"]
+__all__ = ["NEW_ARTICLE", "NEW_QUESTION", "QUESTIONS", "drive", "main", "run_load", "tally"]
 
 # Answerable from seeds/, both scripts (the first four are ui.EXAMPLES).
 QUESTIONS = [
@@ -216,7 +217,10 @@ class Server:
         self._log = log.open("wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout: float) -> float:
+    def wait_ready(
+        self, timeout: float, path: str = "config", headers: dict[str, str] | None = None
+    ) -> float:
+        """Seconds until ``GET path`` answers 200 (the page's config by default)."""
         import httpx
 
         started = time.monotonic()
@@ -224,7 +228,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited ({self.proc.returncode}):\n{self.tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.url + "config", timeout=5).status_code == 200:
+                if httpx.get(self.url + path, headers=headers, timeout=5).status_code == 200:
                     return time.monotonic() - started
             time.sleep(0.25)
         raise TimeoutError(f"the server was not ready in {timeout:.0f} s:\n{self.tail()}")
@@ -319,6 +323,46 @@ def judge(record: Record, before: dict[str, str], after: dict[str, str], upload_
     return "wrong"
 
 
+def tally(
+    records: list[Record], errors: list[str], hung: int, elapsed: float, outcome_of: Callable[[Record], str]
+) -> dict[str, Any]:
+    """What a run's report says of its requests: counts, throughput, each record's ``outcome_of`` (ok,
+    mixed_up, wrong, stale) with the first bad ones, latency percentiles."""
+    outcomes = {"ok": 0, "mixed_up": 0, "wrong": 0, "stale": 0}
+    examples: list[dict[str, Any]] = []
+    for r in records:
+        outcome = outcome_of(r)
+        outcomes[outcome] += 1
+        if outcome != "ok" and len(examples) < ERRORS_KEPT:
+            examples.append(
+                {
+                    "outcome": outcome,
+                    "session": r.session,
+                    "sent_s": round(r.sent, 2),
+                    "asked": r.question,
+                    "got": signature(r.result)[:400],
+                }
+            )
+    lat = [(r.done - r.sent) * 1000 for r in records]
+    return {
+        "requests": len(records) + len(errors),
+        "completed": len(records),
+        "throughput_rps": round(len(records) / elapsed, 2) if elapsed else 0.0,
+        "errors": len(errors),
+        "error_messages": errors[:ERRORS_KEPT],
+        **outcomes,
+        "bad_examples": examples,
+        "hung_threads": hung,
+        "latency_ms": {
+            "p50": round(percentile(lat, 50), 1),
+            "p95": round(percentile(lat, 95), 1),
+            "p99": round(percentile(lat, 99), 1),
+            "max": round(max(lat), 1) if lat else 0.0,
+            "mean": round(sum(lat) / len(lat), 1) if lat else 0.0,
+        },
+    }
+
+
 def run_load(
     *,
     sessions: int = 50,
@@ -352,14 +396,16 @@ def run_load(
             first = {q: ask(probe, q, request_timeout) for q in questions}
             if top_source(first[NEW_QUESTION]) == NEW_ID:
                 raise RuntimeError("the new article's question is answered before the upload")
-            records, upload, errors, hung, elapsed = _drive(
-                server.url,
+            url = server.url
+            records, upload, errors, hung, elapsed = drive(
                 questions,
                 sessions,
                 seconds,
                 request_timeout,
                 seconds / 4 if upload_at is None else upload_at,
-                new_file,
+                connect=lambda i: make_client(url),
+                ask=lambda client, i, question: ask(client, question, request_timeout),
+                upload=lambda: upload_like_browser(url, new_file, request_timeout),
             )
             last = {q: ask(probe, q, request_timeout) for q in questions}
             with contextlib.suppress(Exception):
@@ -371,22 +417,6 @@ def run_load(
                 log_tail = server.tail(2000)
     before = {q: signature(r) for q, r in first.items()}
     after = {q: signature(r) for q, r in last.items()}
-    outcomes = {"ok": 0, "mixed_up": 0, "wrong": 0, "stale": 0}
-    examples: list[dict[str, Any]] = []
-    for r in records:
-        outcome = judge(r, before, after, upload.get("end_s"))
-        outcomes[outcome] += 1
-        if outcome != "ok" and len(examples) < ERRORS_KEPT:
-            examples.append(
-                {
-                    "outcome": outcome,
-                    "session": r.session,
-                    "sent_s": round(r.sent, 2),
-                    "asked": r.question,
-                    "got": signature(r.result)[:400],
-                }
-            )
-    lat = [(r.done - r.sent) * 1000 for r in records]
     served_new = [r.done for r in records if r.question == NEW_QUESTION and top_source(r.result) == NEW_ID]
     new = last[NEW_QUESTION]
     report: dict[str, Any] = {
@@ -394,21 +424,7 @@ def run_load(
         "seconds": seconds,
         "elapsed_s": round(elapsed, 1),
         "questions": len(questions),
-        "requests": len(records) + len(errors),
-        "completed": len(records),
-        "throughput_rps": round(len(records) / elapsed, 2) if elapsed else 0.0,
-        "errors": len(errors),
-        "error_messages": errors[:ERRORS_KEPT],
-        **outcomes,
-        "bad_examples": examples,
-        "hung_threads": hung,
-        "latency_ms": {
-            "p50": round(percentile(lat, 50), 1),
-            "p95": round(percentile(lat, 95), 1),
-            "p99": round(percentile(lat, 99), 1),
-            "max": round(max(lat), 1) if lat else 0.0,
-            "mean": round(sum(lat) / len(lat), 1) if lat else 0.0,
-        },
+        **tally(records, errors, hung, elapsed, lambda r: judge(r, before, after, upload.get("end_s"))),
         "upload": upload,
         "new_article": {
             "id": NEW_ID,
@@ -438,16 +454,21 @@ def run_load(
     return report
 
 
-def _drive(
-    url: str,
+def drive(
     questions: list[str],
     sessions: int,
     seconds: float,
     request_timeout: float,
     upload_at: float,
-    new_file: Path,
+    *,
+    connect: Callable[[int], Any],
+    ask: Callable[[Any, int, str], Any],
+    upload: Callable[[], dict[str, Any]],
 ) -> tuple[list[Record], dict[str, Any], list[str], int, float]:
-    """The sessions and the upload; returns (records, upload, errors, threads still running, elapsed s)."""
+    """The sessions and the upload: session ``i`` gets its client from ``connect(i)`` and asks with
+    ``ask(client, i, question)`` over the questions in its own rotation, one after another, for ``seconds``;
+    ``upload()`` runs ``upload_at`` seconds in. Returns (records, upload, errors, threads still running,
+    elapsed s)."""
     records: list[Record] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -455,7 +476,7 @@ def _drive(
     ready = threading.Barrier(
         sessions + 2, action=lambda: t0.append(time.monotonic()), timeout=STARTUP_TIMEOUT
     )
-    upload: dict[str, Any] = {}
+    uploaded: dict[str, Any] = {}
 
     def clock() -> float:
         return time.monotonic() - t0[0]
@@ -463,7 +484,7 @@ def _drive(
     def session(i: int) -> None:
         client = None
         try:
-            client = make_client(url)
+            client = connect(i)
         except Exception as exc:  # reported
             with lock:
                 errors.append(f"session {i}: connect: {type(exc).__name__}: {exc}"[:300])
@@ -477,7 +498,7 @@ def _drive(
             j += 1
             sent = clock()
             try:
-                result = ask(client, question, request_timeout)
+                result = ask(client, i, question)
             except Exception as exc:  # reported
                 with lock:
                     errors.append(f"session {i} at {sent:.1f} s: {type(exc).__name__}: {exc}"[:300])
@@ -493,14 +514,14 @@ def _drive(
         if not t0:
             return
         time.sleep(max(0.0, upload_at - clock()))
-        upload["start_s"] = round(clock(), 2)
+        uploaded["start_s"] = round(clock(), 2)
         try:
-            upload.update(upload_like_browser(url, new_file, request_timeout))
-            upload["ok"] = True
+            uploaded.update(upload())
+            uploaded["ok"] = True
         except Exception as exc:  # reported
-            upload["ok"] = False
-            upload["status"] = f"{type(exc).__name__}: {exc}"[:500]
-        upload["end_s"] = round(clock(), 2)
+            uploaded["ok"] = False
+            uploaded["status"] = f"{type(exc).__name__}: {exc}"[:500]
+        uploaded["end_s"] = round(clock(), 2)
 
     threads = [threading.Thread(target=session, args=(i,), daemon=True) for i in range(sessions)]
     threads.append(threading.Thread(target=uploader, daemon=True))
@@ -514,7 +535,7 @@ def _drive(
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
     with lock:
-        return list(records), dict(upload), list(errors), sum(t.is_alive() for t in threads), clock()
+        return list(records), dict(uploaded), list(errors), sum(t.is_alive() for t in threads), clock()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,11 +29,9 @@ passages, after the reader has read every window.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -61,6 +59,10 @@ def stand_in_reader(directory: Path) -> Path:
     build_qa_model(base).save_pretrained(directory)
     AutoTokenizer.from_pretrained(base, local_files_only=True).save_pretrained(directory)
     return directory
+
+
+def streams(session: int) -> bool:
+    return session % STREAM_EVERY == STREAM_EVERY - 1
 
 
 def make_client(url: str, timeout: float) -> Any:
@@ -120,79 +122,6 @@ def upload_documents(url: str, path: Path, timeout: float) -> dict[str, Any]:
     return {"total_s": round(time.monotonic() - started, 2), "status": body["documents"][0]["message"]}
 
 
-def wait_healthy(server: load.Server, timeout: float) -> float:
-    import httpx
-
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"the server exited ({server.proc.returncode}):\n{server.tail()}")
-        with contextlib.suppress(httpx.HTTPError):
-            headers = {"Authorization": f"Bearer {KEY}"}
-            if httpx.get(server.url + "api/health", headers=headers, timeout=5).status_code == 200:
-                return time.monotonic() - started
-        time.sleep(0.25)
-    raise TimeoutError(f"the API was not ready in {timeout:.0f} s:\n{server.tail()}")
-
-
-def _drive(
-    url: str, questions: list[str], sessions: int, seconds: float, timeout: float, upload_at: float, new: Path
-) -> tuple[list[load.Record], dict[str, Any], list[str], int, float, int]:
-    """The sessions and the upload: (records, upload, errors, threads still running, elapsed, streamed)."""
-    records: list[load.Record] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    upload: dict[str, Any] = {}
-    streamed = [0]
-    t0: list[float] = []
-    ready = threading.Barrier(sessions + 2, action=lambda: t0.append(time.monotonic()), timeout=60)
-
-    def clock() -> float:
-        return time.monotonic() - t0[0]
-
-    def session(i: int) -> None:
-        client = make_client(url, timeout)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            ready.wait()
-        j, stream = i * len(questions) // sessions, i % STREAM_EVERY == STREAM_EVERY - 1
-        while t0 and clock() < seconds:
-            question, sent = questions[j % len(questions)], clock()
-            j += 1
-            try:
-                result = chat(client, question, stream)
-            except Exception as exc:  # reported
-                with lock:
-                    errors.append(f"session {i} at {sent:.1f} s: {type(exc).__name__}: {exc}"[:300])
-                continue
-            with lock:
-                records.append(load.Record(i, question, sent, clock(), result))
-                streamed[0] += stream
-        client.close()
-
-    def uploader() -> None:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            ready.wait()
-        time.sleep(max(0.0, upload_at - clock()))
-        upload["start_s"] = round(clock(), 2)
-        try:
-            upload.update(upload_documents(url, new, timeout), ok=True)
-        except Exception as exc:  # reported
-            upload.update(ok=False, status=f"{type(exc).__name__}: {exc}"[:500])
-        upload["end_s"] = round(clock(), 2)
-
-    threads = [threading.Thread(target=session, args=(i,), daemon=True) for i in range(sessions)]
-    threads.append(threading.Thread(target=uploader, daemon=True))
-    for t in threads:
-        t.start()
-    ready.wait()
-    deadline = time.monotonic() + seconds + timeout + 30
-    for t in threads:
-        t.join(max(0.0, deadline - time.monotonic()))
-    with lock:
-        hung = sum(t.is_alive() for t in threads)
-        return list(records), dict(upload), list(errors), hung, clock(), streamed[0]
-
-
 def run_api_load(
     *,
     sessions: int = 50,
@@ -219,47 +148,39 @@ def run_api_load(
         extra = ["--api-key", KEY] + (["--workers", str(workers)] if workers else [])
         server = load.Server(tmp / "index", tmp / "uploads", tmp / "server.log", None, reader, extra)
         try:
-            startup = wait_healthy(server, load.STARTUP_TIMEOUT)
+            startup = server.wait_ready(
+                load.STARTUP_TIMEOUT, "api/health", {"Authorization": f"Bearer {KEY}"}
+            )
             probe = make_client(server.url, request_timeout)
             first = {q: chat(probe, q, False) for q in questions}
             if load.top_source(first[load.NEW_QUESTION]) == load.NEW_ID:
                 raise RuntimeError("the new article's question is answered before the upload")
             at = seconds / 4 if upload_at is None else upload_at
-            records, upload, errors, hung, elapsed, streamed = _drive(
-                server.url, questions, sessions, seconds, request_timeout, at, new_file
+            url = server.url
+            records, upload, errors, hung, elapsed = load.drive(
+                questions,
+                sessions,
+                seconds,
+                request_timeout,
+                at,
+                connect=lambda i: make_client(url, request_timeout),
+                ask=lambda client, i, question: chat(client, question, streams(i)),
+                upload=lambda: upload_documents(url, new_file, request_timeout),
             )
+            streamed = sum(streams(r.session) for r in records)
             last = {q: chat(probe, q, False) for q in questions}
         finally:
             server.stop()
             log_text = server.log.read_text("utf-8", "replace")
-    outcomes = {"ok": 0, "mixed_up": 0, "wrong": 0, "stale": 0}
-    examples = []
-    for r in records:
-        outcome = judge_reply(r, first, last, upload.get("end_s"))
-        outcomes[outcome] += 1
-        if outcome != "ok" and len(examples) < load.ERRORS_KEPT:
-            examples.append({"outcome": outcome, "asked": r.question, "got": load.signature(r.result)[:400]})
-    lat = [(r.done - r.sent) * 1000 for r in records]
     new = last[load.NEW_QUESTION]
     return {
         "sessions": sessions,
         "seconds": seconds,
         "elapsed_s": round(elapsed, 1),
-        "requests": len(records) + len(errors),
-        "completed": len(records),
         "streamed": streamed,
-        "throughput_rps": round(len(records) / elapsed, 2) if elapsed else 0.0,
-        "errors": len(errors),
-        "error_messages": errors[: load.ERRORS_KEPT],
-        **outcomes,
-        "bad_examples": examples,
-        "hung_threads": hung,
-        "latency_ms": {
-            "p50": round(load.percentile(lat, 50), 1),
-            "p95": round(load.percentile(lat, 95), 1),
-            "p99": round(load.percentile(lat, 99), 1),
-            "max": round(max(lat), 1) if lat else 0.0,
-        },
+        **load.tally(
+            records, errors, hung, elapsed, lambda r: judge_reply(r, first, last, upload.get("end_s"))
+        ),
         "upload": upload,
         "new_article": {
             "top_source_before": load.top_source(first[load.NEW_QUESTION]),
