@@ -149,3 +149,45 @@ def test_main_refuses_a_taken_port_and_bad_workers(
         port = taken.getsockname()[1]
         assert ui_module.main([*argv, "--port", str(port)]) == 2
     assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_the_answering_pool_has_workers_threads_each_on_one_torch_thread(
+    fake_seed_index: Path, tmp_path: Path
+) -> None:
+    import asyncio
+
+    import torch
+
+    from rag.app.service import ApiOptions, Service
+
+    service = Service(Backend(fake_seed_index, tmp_path / "up"), ApiOptions(workers=2))
+    seen: list[tuple[str, int]] = []
+
+    def work() -> None:
+        time.sleep(0.6)
+        seen.append((threading.current_thread().name, torch.get_num_threads()))
+
+    async def four() -> float:
+        started = time.monotonic()
+        await asyncio.gather(*(service.answer(work) for _ in range(4)))
+        return time.monotonic() - started
+
+    try:
+        elapsed = asyncio.run(four())
+    finally:
+        service.close()
+    assert elapsed >= 1.2, elapsed  # four 0.6 s answers on two threads: two rounds, never four at once
+    names = {name for name, _ in seen}
+    assert len(names) == 2 and all(name.startswith("rag-answer") for name in names), names
+    assert [threads for _, threads in seen] == [1, 1, 1, 1]
+
+
+def test_the_default_pool_is_one_thread_per_core_at_most_eight(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from rag.app.service import ApiOptions, default_workers
+
+    for cores, workers in ((1, 1), (2, 2), (6, 6), (64, 8)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, n=cores: set(range(n)))
+        assert default_workers() == workers
+        assert ApiOptions().workers == workers
