@@ -11,7 +11,7 @@ CMRC: the same on the CMRC 2018 dev pooled index (``rag.eval.pooled_index``, cac
 ``model_forward_alone_p50_ms``: the question encoder alone in a tight loop over the same questions, measured
 just before, as a gauge of the machine's speed at that moment (this shared VM's varies by 1.5x over an hour).
 
-Stages (``rag.timing.STAGES``): embed, analyse, dense, keyword, sentence, fusion, hits, extract; ``other`` is
+Stages (``rag.timing.STAGES``): embed, analyse, dense, keyword, sentence, fusion, hits, extract, read (the reader); ``other`` is
 the rest of the call (question checks, script detection, follow-up resolution, index lookup).
 """
 
