@@ -189,7 +189,8 @@ class SpanReader:
         if self.precision == "bf16":
             model = model.to(torch.bfloat16)
         elif self.precision == "int8":
-            with warnings.catch_warnings():  # torch 2.13 marks its eager quantization deprecated (for torchao)
+            # torch 2.13 marks its eager quantization deprecated (for torchao)
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         model.eval()
