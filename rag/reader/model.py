@@ -192,7 +192,8 @@ class SpanReader:
             # torch 2.13 marks its eager quantization deprecated (for torchao)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+                quantize = torch.ao.quantization.quantize_dynamic  # untyped in torch
+                model = quantize(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
         model.eval()
         return tokenizer, model
 
