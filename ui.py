@@ -1,9 +1,13 @@
-"""The chat UI (Gradio): ``python ui.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--data DIR]``.
+"""The chat UI (Gradio) and the HTTP API on one port: ``python ui.py [--host 127.0.0.1] [--port 7860] [--index DIR]
+[--data DIR] [--auth USER:PASS] [--api-key KEY] [--cors ORIGIN] [--share] [--store URI] [--reader DIR]``.
 
 ``build_app(index=None)`` returns a ``gr.Blocks``. Building it is cheap (the index and the model load on first
 use). It can be launched, rendered inside another ``gr.Blocks`` (``build_app().render()``) or mounted on
 FastAPI (``gr.mount_gradio_app(app, build_app(), path="/qa")``, see examples/fastapi_mount.py). Named API
 endpoints: ``/ask`` (answer and citations as JSON) and ``/retrieve`` (hits as JSON).
+
+``main`` serves the page at ``/`` mounted on :func:`rag.app.http_api.create_api`'s FastAPI app: the REST API
+under ``/api``, the OpenAI-compatible one under ``/v1``, their docs at ``/docs`` (README, "HTTP API").
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from __future__ import annotations
 import argparse
 import html
 import logging
+import secrets
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,11 +26,15 @@ import gradio as gr
 
 from rag.app import render_html as R
 from rag.app.backend import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, Backend
+from rag.app.http_api import create_api
 from rag.app.messages import user_message
+from rag.app.service import ApiOptions, default_workers
+from rag.app.serving import Background, HttpServer
 from rag.errors import RagError
 from rag.index import Index
+from rag.settings import api_key
 
-__all__ = ["EXAMPLES", "MAX_UPLOAD_BYTES", "Backend", "build_app", "main", "parse_args"]
+__all__ = ["EXAMPLES", "MAX_UPLOAD_BYTES", "Backend", "build_app", "main", "parse_args", "server_app"]
 
 log = logging.getLogger("rag.ui")
 
@@ -55,12 +63,14 @@ def build_app(
     data_dir: Path | str | None = None,
     store: str | None = None,
     reader: str | None = None,
+    backend: Backend | None = None,
 ) -> gr.Blocks:
     """The chat UI. ``index``: an Index, an index directory, or None (the default index, built from seeds/
     on first use); ``data_dir``: where uploads are kept (default data/uploads); ``store``: a Milvus URI to
     search the index's Milvus copy (default ``$RAG_STORE``, else FAISS); ``reader``: a reader directory or HF QA
-    model (default ``$RAG_READER``, else the shipped reader). Nothing loads until used."""
-    backend = Backend(index, data_dir, store=store, reader=reader)
+    model (default ``$RAG_READER``, else the shipped reader); ``backend``: a Backend to share (with the HTTP
+    API: one writer lock), in place of all four. Nothing loads until used."""
+    backend = backend or Backend(index, data_dir, store=store, reader=reader)
 
     def respond(message: str, history: list[dict[str, Any]]) -> Any:
         question = (message or "").strip()
@@ -205,13 +215,27 @@ def build_app(
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="Serve the news question-answering chat UI.")
+    p = argparse.ArgumentParser(description="Serve the news question-answering chat UI and its HTTP API.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--index", type=Path, default=None, help="index directory (default: $RAG_INDEX or index/)")
     p.add_argument("--data", type=Path, default=None, help="uploads folder (default: data/uploads)")
     p.add_argument("--share", action="store_true", help="open a public Gradio share link (off by default)")
-    p.add_argument("--auth", default=None, metavar="USER:PASS", help="require this login")
+    p.add_argument("--auth", default=None, metavar="USER:PASS", help="require this login for the page")
+    p.add_argument(
+        "--api-key", default=None, metavar="KEY",
+        help="require 'Authorization: Bearer KEY' on /api and /v1 (default $RAG_API_KEY; none: open, but with "
+        "--auth and no key the API refuses every request)",
+    )  # fmt: skip
+    p.add_argument(
+        "--cors", action="append", default=None, metavar="ORIGIN",
+        help="let pages from ORIGIN (e.g. https://chat.example.org) call the API from a browser; repeatable; "
+        "default: CORS off",
+    )  # fmt: skip
+    p.add_argument(
+        "--workers", type=int, default=None, metavar="N",
+        help=f"threads answering API requests (default: one per core, here {default_workers()})",
+    )  # fmt: skip
     p.add_argument(
         "--store", default=None, metavar="URI",
         help="search the index's Milvus copy (milvus://host:port or PATH.db; default $RAG_STORE, else FAISS)",
@@ -224,23 +248,45 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-class _Background:
-    """Run ``fn`` in a daemon thread; :meth:`wait` returns the exception it raised, if any."""
+def server_app(
+    backend: Backend, options: ApiOptions | None = None, *, auth: tuple[str, str] | None = None
+) -> tuple[Any, gr.Blocks]:
+    """What ``main`` serves on one port: the page (``build_app`` over ``backend``) mounted at ``/`` on the
+    HTTP API's FastAPI app (``/api``, ``/v1``, ``/docs``); returns the app and the page."""
+    demo = build_app(backend=backend)
+    app = gr.mount_gradio_app(
+        create_api(backend, options),
+        demo,
+        path="/",
+        auth=auth,
+        max_file_size=MAX_UPLOAD_BYTES,
+        allowed_paths=[],
+        footer_links=["api"],
+        show_error=False,
+    )
+    return app, demo
 
-    def __init__(self, fn: Any) -> None:
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), name="rag-warm-up", daemon=True)
-        self._thread.start()
 
-    def _run(self, fn: Any) -> None:
-        try:
-            fn()
-        except BaseException as exc:  # reported by wait()
-            self._error = exc
+def open_share_link(host: str, port: int) -> str | None:
+    """A public Gradio share link to ``host:port`` (the whole server: page, /api, /v1), through Gradio's own
+    tunnel (``gradio.networking.setup_tunnel``, what ``launch(share=True)`` calls); None when it fails."""
+    from urllib.parse import urlparse, urlunparse
 
-    def wait(self) -> BaseException | None:
-        self._thread.join()
-        return self._error
+    from gradio import networking
+
+    try:
+        url = networking.setup_tunnel(host, port, secrets.token_urlsafe(32), None, None)
+    except Exception as exc:  # no network, no tunnel binary, ...: serve locally and say so
+        log.warning("could not open a share link: %s", exc)
+        return None
+    return urlunparse(("https", *urlparse(url)[1:]))
+
+
+def close_share_links() -> None:
+    from gradio.tunneling import CURRENT_TUNNELS
+
+    for tunnel in CURRENT_TUNNELS:
+        tunnel.kill()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -251,6 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.auth and not (sep and user and password):
         print("error: --auth expects USER:PASS", file=sys.stderr)
         return 2
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    key = (args.api_key if args.api_key is not None else api_key()).strip()
     backend = Backend(args.index, args.data, store=args.store, reader=args.reader)
     started = time.monotonic()
     try:
@@ -258,37 +308,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    # The model loads (and one question is answered) while Gradio starts: questions asked meanwhile wait for
-    # it. The app below finds the same index and warm model through rag.app.live (one holder per index).
-    warm_up = _Background(backend.warm_up)
-    demo = build_app(args.index, data_dir=args.data, store=args.store, reader=args.reader)
-    _, _, share_url = demo.launch(
-        server_name=args.host,
-        server_port=args.port,
-        share=args.share,
-        auth=(user, password) if args.auth else None,
-        max_file_size=MAX_UPLOAD_BYTES,
-        allowed_paths=[],
-        prevent_thread_lock=True,
-        quiet=True,
-        footer_links=["api"],
-        show_error=False,
+    # The model loads (and one question is answered) while the server starts: questions asked in the page
+    # meanwhile wait for it; the API answers 503 with Retry-After until it is done.
+    warm_up = Background(backend.warm_up)
+    options = ApiOptions(
+        api_key=key,
+        login=bool(args.auth),
+        cors=tuple(args.cors or ()),
+        workers=args.workers or default_workers(),
+        ready=lambda: warm_up.done,
     )
-    log.info("serving at http://%s:%s", args.host, demo.server_port)
-    if share_url:
-        log.info("public share link: %s", share_url)
-    error = warm_up.wait()
-    if error is not None:
-        print(f"error: {error}", file=sys.stderr)
-        demo.close()
-        return 2
-    log.info("ready in %.1f s: %r, model loaded", time.monotonic() - started, backend.index())
+    app, demo = server_app(backend, options, auth=(user, password) if args.auth else None)
+    server = HttpServer(app, args.host, args.port)
     try:
-        demo.block_thread()
+        server.start()
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    log.info("serving at %s", server.url)
+    log.info(
+        "HTTP API: %s/docs; OpenAI-compatible base URL %s/v1 (%s)",
+        server.url, server.url, "key required" if key else "no key" if not args.auth else "refused: no key",
+    )  # fmt: skip
+    if args.share:
+        if not key:
+            log.warning("--share without --api-key: the share link opens /api and /v1 too")
+        share_url = open_share_link(args.host, args.port)
+        if share_url:
+            log.info("public share link: %s", share_url)
+    try:
+        error = warm_up.wait()
+        if error is not None:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        log.info("ready in %.1f s: %r, model loaded", time.monotonic() - started, backend.index())
+        server.block()
     except KeyboardInterrupt:
         pass
     finally:
         demo.close()
+        server.close()
+        close_share_links()
     return 0
 
 

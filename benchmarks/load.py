@@ -2,6 +2,9 @@
 
     .venv/bin/python benchmarks/load.py [--sessions 50] [--seconds 60] [--out benchmarks/results/load.json]
     .venv/bin/python benchmarks/load.py --fake --sessions 5 --seconds 5    # the short mode (tests/test_load_quick.py)
+    .venv/bin/python benchmarks/load.py --reader DIR    # another reader (told never to answer), e.g. load_api.py's stand-in
+
+benchmarks/load_api.py runs this beside its own run of the OpenAI-compatible API, for the same-run comparison.
 
 What it does, bounded in time and on the loopback interface only:
 
@@ -49,13 +52,14 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-__all__ = ["NEW_ARTICLE", "NEW_QUESTION", "QUESTIONS", "main", "run_load"]
+__all__ = ["NEW_ARTICLE", "NEW_QUESTION", "QUESTIONS", "drive", "main", "run_load", "tally"]
 
 # Answerable from seeds/, both scripts (the first four are ui.EXAMPLES).
 QUESTIONS = [
@@ -189,7 +193,13 @@ class Server:
     """``python ui.py`` on a loopback port, killed on exit."""
 
     def __init__(
-        self, index: Path, data: Path, log: Path, concurrency: int | None, reader: Path | None = None
+        self,
+        index: Path,
+        data: Path,
+        log: Path,
+        concurrency: int | None,
+        reader: Path | None = None,
+        extra: list[str] | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -202,11 +212,15 @@ class Server:
         if reader is not None:  # it never answers: every reply offers the closest passages
             cmd += ["--reader", str(reader)]
             env["RAG_READER_THRESHOLD"] = "1e9"
+        cmd += extra or []
         self.log = log
         self._log = log.open("wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout: float) -> float:
+    def wait_ready(
+        self, timeout: float, path: str = "config", headers: dict[str, str] | None = None
+    ) -> float:
+        """Seconds until ``GET path`` answers 200 (the page's config by default)."""
         import httpx
 
         started = time.monotonic()
@@ -214,7 +228,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited ({self.proc.returncode}):\n{self.tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.url + "config", timeout=5).status_code == 200:
+                if httpx.get(self.url + path, headers=headers, timeout=5).status_code == 200:
                     return time.monotonic() - started
             time.sleep(0.25)
         raise TimeoutError(f"the server was not ready in {timeout:.0f} s:\n{self.tail()}")
@@ -309,61 +323,15 @@ def judge(record: Record, before: dict[str, str], after: dict[str, str], upload_
     return "wrong"
 
 
-def run_load(
-    *,
-    sessions: int = 50,
-    seconds: float = 60.0,
-    fake: bool = False,
-    index: Path | None = None,
-    concurrency: int | None = None,
-    request_timeout: float = 120.0,
-    upload_at: float | None = None,
+def tally(
+    records: list[Record], errors: list[str], hung: int, elapsed: float, outcome_of: Callable[[Record], str]
 ) -> dict[str, Any]:
-    """The benchmark; returns the report (see the module docstring)."""
-    questions = [*QUESTIONS, NEW_QUESTION]
-    started = time.monotonic()
-    load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp_name:
-        tmp = Path(tmp_name)
-        index_note = prepare_index(tmp / "index", fake=fake, source=index)
-        new_file = tmp / f"{NEW_ID}.txt"
-        new_file.write_text(NEW_ARTICLE, encoding="utf-8")
-        reader = None
-        if fake:  # a tiny random reader, told never to answer (the short mode checks retrieval and serving)
-            from rag.reader.fake import save_random_qa_model
-
-            reader = save_random_qa_model(tmp / "reader")
-        server = Server(tmp / "index", tmp / "uploads", tmp / "server.log", concurrency, reader)
-        log_tail = ""
-        try:
-            startup = server.wait_ready(STARTUP_TIMEOUT)
-            probe = make_client(server.url)
-            first = {q: ask(probe, q, request_timeout) for q in questions}
-            if top_source(first[NEW_QUESTION]) == NEW_ID:
-                raise RuntimeError("the new article's question is answered before the upload")
-            records, upload, errors, hung, elapsed = _drive(
-                server.url,
-                questions,
-                sessions,
-                seconds,
-                request_timeout,
-                seconds / 4 if upload_at is None else upload_at,
-                new_file,
-            )
-            last = {q: ask(probe, q, request_timeout) for q in questions}
-            with contextlib.suppress(Exception):
-                probe.close()
-        finally:
-            server.stop()
-            log_text = server.log.read_text("utf-8", "replace")
-            if server.proc.returncode not in (0, -15):
-                log_tail = server.tail(2000)
-    before = {q: signature(r) for q, r in first.items()}
-    after = {q: signature(r) for q, r in last.items()}
+    """What a run's report says of its requests: counts, throughput, each record's ``outcome_of`` (ok,
+    mixed_up, wrong, stale) with the first bad ones, latency percentiles."""
     outcomes = {"ok": 0, "mixed_up": 0, "wrong": 0, "stale": 0}
     examples: list[dict[str, Any]] = []
     for r in records:
-        outcome = judge(r, before, after, upload.get("end_s"))
+        outcome = outcome_of(r)
         outcomes[outcome] += 1
         if outcome != "ok" and len(examples) < ERRORS_KEPT:
             examples.append(
@@ -376,13 +344,7 @@ def run_load(
                 }
             )
     lat = [(r.done - r.sent) * 1000 for r in records]
-    served_new = [r.done for r in records if r.question == NEW_QUESTION and top_source(r.result) == NEW_ID]
-    new = last[NEW_QUESTION]
-    report: dict[str, Any] = {
-        "sessions": sessions,
-        "seconds": seconds,
-        "elapsed_s": round(elapsed, 1),
-        "questions": len(questions),
+    return {
         "requests": len(records) + len(errors),
         "completed": len(records),
         "throughput_rps": round(len(records) / elapsed, 2) if elapsed else 0.0,
@@ -398,6 +360,71 @@ def run_load(
             "max": round(max(lat), 1) if lat else 0.0,
             "mean": round(sum(lat) / len(lat), 1) if lat else 0.0,
         },
+    }
+
+
+def run_load(
+    *,
+    sessions: int = 50,
+    seconds: float = 60.0,
+    fake: bool = False,
+    index: Path | None = None,
+    concurrency: int | None = None,
+    request_timeout: float = 120.0,
+    upload_at: float | None = None,
+    reader: Path | None = None,
+) -> dict[str, Any]:
+    """The benchmark; returns the report (see the module docstring). ``reader``: a reader directory for the
+    server, told never to answer (default: the shipped reader; with ``fake``, a tiny random one)."""
+    questions = [*QUESTIONS, NEW_QUESTION]
+    started = time.monotonic()
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        index_note = prepare_index(tmp / "index", fake=fake, source=index)
+        new_file = tmp / f"{NEW_ID}.txt"
+        new_file.write_text(NEW_ARTICLE, encoding="utf-8")
+        if fake and reader is None:  # a tiny random reader, told never to answer (the short mode checks
+            from rag.reader.fake import save_random_qa_model  # retrieval and serving)
+
+            reader = save_random_qa_model(tmp / "reader")
+        server = Server(tmp / "index", tmp / "uploads", tmp / "server.log", concurrency, reader)
+        log_tail = ""
+        try:
+            startup = server.wait_ready(STARTUP_TIMEOUT)
+            probe = make_client(server.url)
+            first = {q: ask(probe, q, request_timeout) for q in questions}
+            if top_source(first[NEW_QUESTION]) == NEW_ID:
+                raise RuntimeError("the new article's question is answered before the upload")
+            url = server.url
+            records, upload, errors, hung, elapsed = drive(
+                questions,
+                sessions,
+                seconds,
+                request_timeout,
+                seconds / 4 if upload_at is None else upload_at,
+                connect=lambda i: make_client(url),
+                ask=lambda client, i, question: ask(client, question, request_timeout),
+                upload=lambda: upload_like_browser(url, new_file, request_timeout),
+            )
+            last = {q: ask(probe, q, request_timeout) for q in questions}
+            with contextlib.suppress(Exception):
+                probe.close()
+        finally:
+            server.stop()
+            log_text = server.log.read_text("utf-8", "replace")
+            if server.proc.returncode not in (0, -15):
+                log_tail = server.tail(2000)
+    before = {q: signature(r) for q, r in first.items()}
+    after = {q: signature(r) for q, r in last.items()}
+    served_new = [r.done for r in records if r.question == NEW_QUESTION and top_source(r.result) == NEW_ID]
+    new = last[NEW_QUESTION]
+    report: dict[str, Any] = {
+        "sessions": sessions,
+        "seconds": seconds,
+        "elapsed_s": round(elapsed, 1),
+        "questions": len(questions),
+        **tally(records, errors, hung, elapsed, lambda r: judge(r, before, after, upload.get("end_s"))),
         "upload": upload,
         "new_article": {
             "id": NEW_ID,
@@ -413,6 +440,7 @@ def run_load(
         "server_log_tracebacks": log_text.count("Traceback"),
         "server_log_errors": sum(" ERROR " in line for line in log_text.splitlines()),
         "index": index_note,
+        "reader": str(reader) if reader is not None else "the shipped reader",
         "server": "python ui.py (subprocess), shipped queue settings"
         + (f", GRADIO_DEFAULT_CONCURRENCY_LIMIT={concurrency}" if concurrency is not None else ""),
         "server_startup_s": round(startup, 1),
@@ -426,16 +454,21 @@ def run_load(
     return report
 
 
-def _drive(
-    url: str,
+def drive(
     questions: list[str],
     sessions: int,
     seconds: float,
     request_timeout: float,
     upload_at: float,
-    new_file: Path,
+    *,
+    connect: Callable[[int], Any],
+    ask: Callable[[Any, int, str], Any],
+    upload: Callable[[], dict[str, Any]],
 ) -> tuple[list[Record], dict[str, Any], list[str], int, float]:
-    """The sessions and the upload; returns (records, upload, errors, threads still running, elapsed s)."""
+    """The sessions and the upload: session ``i`` gets its client from ``connect(i)`` and asks with
+    ``ask(client, i, question)`` over the questions in its own rotation, one after another, for ``seconds``;
+    ``upload()`` runs ``upload_at`` seconds in. Returns (records, upload, errors, threads still running,
+    elapsed s)."""
     records: list[Record] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -443,7 +476,7 @@ def _drive(
     ready = threading.Barrier(
         sessions + 2, action=lambda: t0.append(time.monotonic()), timeout=STARTUP_TIMEOUT
     )
-    upload: dict[str, Any] = {}
+    uploaded: dict[str, Any] = {}
 
     def clock() -> float:
         return time.monotonic() - t0[0]
@@ -451,7 +484,7 @@ def _drive(
     def session(i: int) -> None:
         client = None
         try:
-            client = make_client(url)
+            client = connect(i)
         except Exception as exc:  # reported
             with lock:
                 errors.append(f"session {i}: connect: {type(exc).__name__}: {exc}"[:300])
@@ -465,7 +498,7 @@ def _drive(
             j += 1
             sent = clock()
             try:
-                result = ask(client, question, request_timeout)
+                result = ask(client, i, question)
             except Exception as exc:  # reported
                 with lock:
                     errors.append(f"session {i} at {sent:.1f} s: {type(exc).__name__}: {exc}"[:300])
@@ -481,14 +514,14 @@ def _drive(
         if not t0:
             return
         time.sleep(max(0.0, upload_at - clock()))
-        upload["start_s"] = round(clock(), 2)
+        uploaded["start_s"] = round(clock(), 2)
         try:
-            upload.update(upload_like_browser(url, new_file, request_timeout))
-            upload["ok"] = True
+            uploaded.update(upload())
+            uploaded["ok"] = True
         except Exception as exc:  # reported
-            upload["ok"] = False
-            upload["status"] = f"{type(exc).__name__}: {exc}"[:500]
-        upload["end_s"] = round(clock(), 2)
+            uploaded["ok"] = False
+            uploaded["status"] = f"{type(exc).__name__}: {exc}"[:500]
+        uploaded["end_s"] = round(clock(), 2)
 
     threads = [threading.Thread(target=session, args=(i,), daemon=True) for i in range(sessions)]
     threads.append(threading.Thread(target=uploader, daemon=True))
@@ -502,7 +535,7 @@ def _drive(
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
     with lock:
-        return list(records), dict(upload), list(errors), sum(t.is_alive() for t in threads), clock()
+        return list(records), dict(uploaded), list(errors), sum(t.is_alive() for t in threads), clock()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -517,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrency", type=int, help="GRADIO_DEFAULT_CONCURRENCY_LIMIT for the server (default: unset = 1)"
     )
     parser.add_argument("--upload-at", type=float, help="seconds into the run (default: a quarter of it)")
+    parser.add_argument("--reader", type=Path, help="a reader directory, told never to answer")
     parser.add_argument("--request-timeout", type=float, default=120.0, help="seconds per request")
     parser.add_argument(
         "--out", type=Path, help="also write the JSON here (e.g. benchmarks/results/load.json)"
@@ -532,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=args.concurrency,
         request_timeout=args.request_timeout,
         upload_at=args.upload_at,
+        reader=args.reader,
     )
     text = json.dumps(report, ensure_ascii=False, indent=1)
     print(text)

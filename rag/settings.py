@@ -10,6 +10,7 @@
 | ``RAG_READER_THRESHOLD`` | answer when the reader's best margin over "no answer" reaches this | the reader's own (calibrated when it was trained; 0 for a Hugging Face model) |
 | ``RAG_READER_PRECISION`` | the reader's arithmetic: ``auto`` (bf16 where the CPU has it natively, else fp32), ``fp32``, ``bf16``, ``int8`` (dynamically quantized linear layers) | ``auto`` |
 | ``RAG_STORE`` | a Milvus URI to search instead of FAISS | none: the index's FAISS file |
+| ``RAG_API_KEY`` | the key ``/api`` and ``/v1`` require (``Authorization: Bearer KEY``); ``ui.py --api-key`` wins over it | none: the API is open (unless ``--auth`` is set, see README) |
 | ``MILVUS_TOKEN`` | a Milvus server's token (``user:password`` or an API key), never written to disk | none |
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 __all__ = [
     "READER_PRECISIONS",
     "REPO_ROOT",
+    "api_key",
     "cache_dir",
     "default_data_dir",
     "default_docs_dir",
@@ -97,3 +99,9 @@ def default_store() -> str | None:
 def milvus_token() -> str:
     """``$MILVUS_TOKEN`` for a secured Milvus server ("" when unset)."""
     return os.environ.get("MILVUS_TOKEN", "")
+
+
+def api_key() -> str:
+    """``$RAG_API_KEY`` (stripped): the key the HTTP API requires as ``Authorization: Bearer KEY``; "" when
+    unset (then the API needs no key, unless the UI has a login)."""
+    return os.environ.get("RAG_API_KEY", "").strip()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +19,26 @@ from rag.app.live import LiveIndex, live_index
 from rag.app.messages import document_reason
 from rag.errors import DocumentError, RagError
 from rag.extract import pipeline
+from rag.extract.followup import resolve_followup
 from rag.index import Index, WriteOptions, live_generation_name, update_index
 from rag.index.migrate import MilvusCopy
 from rag.ingest.files import read_article
 from rag.reader import load_reader
-from rag.search import MAX_QUESTION_CHARS, Hit, retrieve_from
+from rag.search import MAX_QUESTION_CHARS, Hit, prepare_question, retrieve_from
 from rag.settings import default_data_dir, default_docs_dir, default_index_dir
 from rag.types import Answer, Article
 
-__all__ = ["MAX_K", "MAX_UPLOAD_BYTES", "UPLOAD_SUFFIXES", "Backend"]
+__all__ = [
+    "MAX_K",
+    "MAX_UPLOAD_BYTES",
+    "UPLOAD_SUFFIXES",
+    "ArticleEntry",
+    "Backend",
+    "FileOutcome",
+    "Removal",
+    "UploadReport",
+    "too_large_message",
+]
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -38,6 +49,59 @@ _STAGES = {  # rag.index progress messages, in Chinese
     "done": "完成",
 }
 Progress = Callable[[float, str], None]
+Turns = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one uploaded file; ``message`` is the line the 文档 tab shows for it."""
+
+    name: str  # the file's name as given, on one line
+    status: str  # "added" | "updated" | "duplicate" (same text as an indexed article) | "refused"
+    message: str
+    article_id: str = ""  # the id it has (added, updated) or the article it duplicates
+    title: str = ""
+    code: str = ""  # why it was refused: a DocumentError code (rag.errors), or "unreadable"
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    """An upload: one outcome per file and, when something was indexed, the index's size after it."""
+
+    files: tuple[FileOutcome, ...]
+    indexed: bool = False
+    articles: int = 0
+    chunks: int = 0
+
+    def messages(self) -> list[str]:
+        size = [f"索引现有 {self.articles} 篇文章、{self.chunks} 个段落块。"] if self.indexed else []
+        return [f.message for f in self.files] + size
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An article removed, and the index's size after it."""
+
+    article_id: str
+    title: str
+    articles: int
+    chunks: int
+
+    @property
+    def message(self) -> str:
+        return f"已移除《{self.title}》。索引现有 {self.articles} 篇文章、{self.chunks} 个段落块。"
+
+
+@dataclass(frozen=True)
+class ArticleEntry:
+    """One indexed article, as the 文档 tab lists it."""
+
+    id: str
+    title: str
+    outlet: str
+    script: str
+    chunks: int
+    uploaded: bool
 
 
 class Backend:
@@ -99,15 +163,20 @@ class Backend:
         load_reader(self.reader).warm_up()
         pipeline.answer_from(self.index(), "秦皇岛市委书记是谁？", reader=load_reader(self.reader))
 
-    def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int = 5) -> Answer:
-        # earlier turns cut as a question is: one 100,000-character turn must not slow down every later one
-        turns = [(q[:MAX_QUESTION_CHARS], a[:MAX_QUESTION_CHARS]) for q, a in history or ()]
+    def ask(self, question: str, history: Turns | None = None, k: int = 5) -> Answer:
         return pipeline.answer_from(
-            self.index(), question, history=turns, k=_clamp(k), reader=load_reader(self.reader)
+            self.index(), question, history=_cut(history), k=_clamp(k), reader=load_reader(self.reader)
         )
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         return retrieve_from(self.index(), question, _clamp(k))
+
+    def resolve(self, question: str, history: Turns | None) -> str:
+        """The question a follow-up stands for after the conversation ``history`` (Simplified, as the search
+        sees it), or "" when it stands for itself. An unusable question raises BadQuestionError."""
+        text, _ = prepare_question(question)
+        resolution = resolve_followup(text, _cut(history))
+        return resolution.question if resolution.changed else ""
 
     def sources_html(self, answer: Answer) -> str:
         """The sources panel; the scores come from the answer's passages, else from retrieving again."""
@@ -124,13 +193,27 @@ class Backend:
     def is_upload(self, source: str) -> bool:
         return Path(source).parent.resolve() == self.data_dir.resolve()
 
-    def articles_html(self) -> str:
+    def _listing(self) -> tuple[Index, dict[str, int], set[str]]:
+        """The index, chunks per article and the uploaded articles' ids."""
         index = self.index()
         counts: dict[str, int] = {}
         for c in index.chunks:
             counts[c.article_id] = counts.get(c.article_id, 0) + 1
         uploaded = {a.id for a in index.articles.values() if self.is_upload(a.source)}
+        return index, counts, uploaded
+
+    def articles_html(self) -> str:
+        index, counts, uploaded = self._listing()
         return R.articles_html(index.articles, counts, uploaded)
+
+    def articles(self) -> list[ArticleEntry]:
+        """The indexed articles (uploads first, then by id), with their chunk counts."""
+        index, counts, uploaded = self._listing()
+        ordered = sorted(index.articles.values(), key=lambda a: (a.id not in uploaded, a.id))
+        return [
+            ArticleEntry(a.id, a.title, a.outlet, a.script, counts.get(a.id, 0), a.id in uploaded)
+            for a in ordered
+        ]
 
     def choices(self) -> list[tuple[str, str]]:
         articles = sorted(self.index().articles.values(), key=lambda a: a.id)
@@ -146,9 +229,7 @@ class Backend:
             )
         size = path.stat().st_size
         if size > MAX_UPLOAD_BYTES:
-            raise DocumentError(
-                f"文件太大（{size / 1e6:.1f} MB），上限是 {MAX_UPLOAD_BYTES // 2**20} MB", code="too_large"
-            )
+            raise DocumentError(too_large_message(size), code="too_large")
         stem = Path(name).stem
         while stem in taken or (stem in index.articles and not self.is_upload(index.articles[stem].source)):
             stem += "_u"  # never replace a built-in article by uploading a file of the same name
@@ -159,11 +240,21 @@ class Backend:
         return replace(article, source=str((self.data_dir / f"{stem}{suffix}").resolve())), stem
 
     def add_files(self, paths: Sequence[str | Path], progress: Progress) -> list[str]:
-        """Index the accepted files, then keep them in the uploads folder; one message per file."""
-        index = self.index()
+        """Index the accepted files, then keep them in the uploads folder; one message per file (the 文档
+        tab's), then the index's size."""
         if self.directory is None:
             return ["这个索引只在内存中，不能加入文档。"]
-        messages: list[str] = []
+        return self.add_documents(paths, progress).messages()
+
+    def add_documents(self, paths: Sequence[str | Path], progress: Progress) -> UploadReport:
+        """:meth:`add_files` as data. Raises RagError ``index_in_memory`` for an index with no directory, and
+        the index's own errors (e.g. ``index_busy``) when it cannot be updated (then nothing is kept)."""
+        index = self.index()
+        if self.directory is None:
+            raise RagError(
+                "this index lives in memory only: documents cannot be added", code="index_in_memory"
+            )
+        outcomes: list[FileOutcome] = []
         accepted: list[tuple[Path, Article]] = []
         by_hash = {a.content_hash: a for a in index.articles.values()}
         for i, raw in enumerate(paths):
@@ -173,18 +264,21 @@ class Backend:
             try:
                 article, stem = self._accept(path, {a.id for _, a in accepted}, index)
             except (DocumentError, OSError) as exc:
-                messages.append(f"{shown}：{exc}")
+                code = exc.code if isinstance(exc, DocumentError) else "unreadable"
+                outcomes.append(FileOutcome(shown, "refused", f"{shown}：{exc}", code=code))
                 continue
             same = by_hash.get(article.content_hash)
             if same is not None and same.id != stem:
-                messages.append(f"{shown}：内容与已有文章《{same.title}》相同，已跳过")
+                message = f"{shown}：内容与已有文章《{same.title}》相同，已跳过"
+                outcomes.append(FileOutcome(shown, "duplicate", message, same.id, same.title))
                 continue
             by_hash[article.content_hash] = article
             accepted.append((path, article))
-            verb = "已更新" if stem in index.articles else "已加入"
-            messages.append(f"{shown}：{verb}《{article.title}》（编号 {stem}）")
+            status, verb = ("updated", "已更新") if stem in index.articles else ("added", "已加入")
+            message = f"{shown}：{verb}《{article.title}》（编号 {stem}）"
+            outcomes.append(FileOutcome(shown, status, message, stem, article.title))
         if not accepted:
-            return messages
+            return UploadReport(tuple(outcomes))
 
         def stage(fraction: float, message: str) -> None:
             label = next((v for k, v in _STAGES.items() if message.startswith(k)), "建立索引")
@@ -202,22 +296,43 @@ class Backend:
                 if old is not None and old.source != article.source and self.is_upload(old.source):
                     Path(old.source).unlink(missing_ok=True)  # replaced by a file with another suffix
                 shutil.copyfile(path, article.source)
-        messages.append(f"索引现有 {report.articles} 篇文章、{report.chunks} 个段落块。")
-        return messages
+        return UploadReport(tuple(outcomes), True, report.articles, report.chunks)
 
     def remove(self, article_id: str) -> str:
-        index = self.index()
+        """Remove an article from the index (and an upload's file); the 文档 tab's message."""
         if self.directory is None:
             return "这个索引只在内存中，不能移除文档。"
+        if (article_id or "") not in self.index().articles:
+            return "请先选择要移除的文章。"
+        return self.remove_article(article_id).message
+
+    def remove_article(self, article_id: str) -> Removal:
+        """:meth:`remove` as data. Raises RagError ``unknown_article`` (no such article in the index) or
+        ``index_in_memory``, and the index's own errors when it cannot be updated."""
+        index = self.index()
+        if self.directory is None:
+            raise RagError(
+                "this index lives in memory only: documents cannot be removed", code="index_in_memory"
+            )
         article = index.articles.get(article_id or "")
         if article is None:
-            return "请先选择要移除的文章。"
+            raise RagError(f"no article {article_id!r} in the index", code="unknown_article")
         with self._write_lock:
             options = WriteOptions(embedder=index.embedder, hook=MilvusCopy())
             report = update_index(self.directory, remove=[article.id], options=options)
             if self.is_upload(article.source):
                 Path(article.source).unlink(missing_ok=True)
-        return f"已移除《{article.title}》。索引现有 {report.articles} 篇文章、{report.chunks} 个段落块。"
+        return Removal(article.id, article.title, report.articles, report.chunks)
+
+
+def too_large_message(size: int) -> str:
+    """What an upload over :data:`MAX_UPLOAD_BYTES` is told."""
+    return f"文件太大（{size / 1e6:.1f} MB），上限是 {MAX_UPLOAD_BYTES // 2**20} MB"
+
+
+def _cut(history: Turns | None) -> list[tuple[str, str]]:
+    """Earlier turns cut as a question is: one 100,000-character turn must not slow down every later one."""
+    return [(q[:MAX_QUESTION_CHARS], a[:MAX_QUESTION_CHARS]) for q, a in history or ()]
 
 
 def _clamp(k: Any) -> int:

@@ -159,15 +159,18 @@ def _answer_of(markdown: str) -> str:
     return ""
 
 
-def history_pairs(messages: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+def history_pairs(messages: Iterable[Mapping[str, Any]], *, escaped: bool = True) -> list[tuple[str, str]]:
     """Earlier turns as (question as asked, answer) pairs, for ``rag.extract.answer_from(history=...)``: the
-    answer is the short answer, else the supporting sentence, else "" (nothing found, or an error)."""
+    answer is the short answer, else the supporting sentence, else "" (nothing found, an error, or a reply
+    that is no ``answer_markdown``). ``escaped``: the user's messages are ``md_escape``-d (the chat UI's are;
+    an OpenAI client's are plain text)."""
     pairs: list[tuple[str, str]] = []
     question: str | None = None
     for message in messages:
         role = message.get("role")
         if role == "user":
-            question = md_unescape(message_text(message))
+            text = message_text(message)
+            question = md_unescape(text) if escaped else text
         elif role == "assistant" and question is not None:
             pairs.append((question, _answer_of(message_text(message))))
             question = None

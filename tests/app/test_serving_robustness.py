@@ -1,5 +1,6 @@
 """Serving safety: ``ui.main`` binds loopback by default, shares or binds publicly only when asked, checks
-``--auth``, refuses arbitrary files and big uploads (README, "Bad input, faults and load")."""
+``--auth``, refuses arbitrary files and big uploads (README, "Bad input, faults and load"); the HTTP API beside
+the page keeps to the same rules (tests/app/test_http_api.py has the API's own)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,12 @@ def test_defaults_bind_loopback_without_share_or_login(ui_module: Any) -> None:
 def test_bad_auth_exits_2_before_serving(
     ui_module: Any, monkeypatch: pytest.MonkeyPatch, capsys, auth: str
 ) -> None:
-    import gradio as gr
+    from rag.app.serving import HttpServer
 
     def never(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("launched")
+        raise AssertionError("served")
 
-    monkeypatch.setattr(gr.Blocks, "launch", never)
+    monkeypatch.setattr(HttpServer, "start", never)
     assert ui_module.main(["--auth", auth]) == 2
     assert capsys.readouterr().err == "error: --auth expects USER:PASS\n"
 
@@ -56,34 +57,69 @@ def test_launch_options(
 ) -> None:
     import gradio as gr
 
-    seen: dict[str, Any] = {}
+    from rag.app.serving import HttpServer
 
-    def launch(self: Any, **kwargs: Any) -> tuple:
+    seen: dict[str, Any] = {"share": False}
+    mount = gr.mount_gradio_app
+
+    def recording_mount(app: Any, blocks: Any, **kwargs: Any) -> Any:
         seen.update(kwargs)
-        self.server_port = kwargs["server_port"]
-        return None, "http://x/", None
+        return mount(app, blocks, **kwargs)
 
-    monkeypatch.setattr(gr.Blocks, "launch", launch)
-    monkeypatch.setattr(gr.Blocks, "block_thread", lambda self: None)
+    def start(self: Any, timeout: float = 60.0) -> None:
+        seen["server_name"], seen["server_port"] = self.host, self.port
+
+    def share(host: str, port: int) -> str:
+        seen["share"] = True
+        return "https://x.gradio.live"
+
+    monkeypatch.setattr(gr, "mount_gradio_app", recording_mount)
+    monkeypatch.setattr(HttpServer, "start", start)
+    monkeypatch.setattr(HttpServer, "block", lambda self: None)
+    monkeypatch.setattr(ui_module, "open_share_link", share)
     assert ui_module.main([*argv, "--index", str(fake_seed_index), "--data", str(tmp_path / "up")]) == 0
     assert {k: seen[k] for k in expected} == expected
     assert seen["allowed_paths"] == [] and seen["max_file_size"] == ui_module.MAX_UPLOAD_BYTES
+    assert seen["path"] == "/" and seen["server_port"] == 7860
+
+
+def test_share_link_tunnels_to_the_whole_server(
+    ui_module: Any, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    from gradio import networking
+
+    calls = []
+
+    def tunnel(host: str, port: int, token: str, address: Any, certificate: Any) -> str:
+        calls.append((host, port))
+        return "http://abc.gradio.live"
+
+    monkeypatch.setattr(networking, "setup_tunnel", tunnel)
+    assert ui_module.open_share_link("127.0.0.1", 7860) == "https://abc.gradio.live"
+    assert calls == [("127.0.0.1", 7860)]
+
+    def broken(*args: Any) -> str:
+        raise RuntimeError("Could not get share link from Gradio API Server.")
+
+    monkeypatch.setattr(networking, "setup_tunnel", broken)
+    assert ui_module.open_share_link("127.0.0.1", 7860) is None
+    assert "could not open a share link: Could not get share link" in caplog.text
 
 
 def _serve(
     ui_module: Any, argv: list[str], check: Callable[[str], None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``ui.main(argv)`` for real on a free loopback port; ``check(base_url)`` runs while it serves."""
-    import gradio as gr
+    from rag.app.serving import HttpServer
 
     port = free_port()
     ran = []
 
-    def block_thread(self: Any) -> None:
+    def block(self: Any) -> None:
         check(f"http://127.0.0.1:{port}")
         ran.append(True)
 
-    monkeypatch.setattr(gr.Blocks, "block_thread", block_thread)
+    monkeypatch.setattr(HttpServer, "block", block)
     assert ui_module.main([*argv, "--port", str(port)]) == 0
     assert ran == [True]
 
