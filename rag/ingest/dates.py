@@ -24,9 +24,11 @@ __all__ = [
 
 _CHINA = timezone(timedelta(hours=8))
 _FIRST_YEAR = 1900
-# a whole date in running text: 2023-03-05, 2023/3/5, 2023.03.05, 2023年3月5日 (with an optional time after it)
+# a whole date in running text: 2023-03-05, 2023/3/5, 2023.03.05, 2023年3月5日, and Xinhua's split header
+# "2023  03/05" (with an optional time after it)
 DATE_IN_TEXT = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?!\d)|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號])"
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?!\d)"
+    r"|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]|\s+(\d{2})/(\d{2})(?!\d))"
 )
 _TIME = re.compile(r"^\s*(?:[T\s])?\s*\d{1,2}[:：]\d{2}")
 _ISO_DATETIME = re.compile(
@@ -94,7 +96,7 @@ def find_dates(text: str) -> list[tuple[str, int, int, bool]]:
     """Every whole date in ``text``: (ISO date, start, end, whether a clock time follows it)."""
     out = []
     for m in DATE_IN_TEXT.finditer(text):
-        month, day = (m[2], m[3]) if m[2] is not None else (m[4], m[5])
+        month, day = next((m[i], m[i + 1]) for i in (2, 4, 6) if m[i] is not None)
         iso = iso_date(int(m[1]), int(month), int(day))
         if iso:
             out.append((iso, m.start(), m.end(), bool(_TIME.match(text[m.end() : m.end() + 8]))))

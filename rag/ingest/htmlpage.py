@@ -6,8 +6,11 @@ footers) and what the page says about the article, in three strengths:
    ``itemprop="datePublished"``; the canonical URL;
 2. **the header lines** under the headline (``2023-03-05 10:25:34 来源：新华网``), which trafilatura leaves out of
    the body; then the article's own lines (bylines, wire dateline) in :func:`rag.ingest.article.parse_article`;
-3. **weak evidence** — the site's name (``og:site_name``, JSON-LD publisher, ``application-name``), a date in
-   the URL, and htmldate's reading of the markup (``extensive_search=False``: markup only, no text guessing).
+3. **weak evidence** — the site's name (``og:site_name``, JSON-LD publisher, ``application-name``) and a date in
+   the URL.
+
+htmldate is not asked: even with ``extensive_search=False`` it dates an undated page by the first date in its
+related-links list (measured on ``tests/news_fixtures.py``), and a date must never be invented.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 from rag.ingest.dates import normalize_date
 from rag.ingest.decode import html_to_text, visible_lines
-from rag.ingest.meta import Meta, meta_line, url_date
+from rag.ingest.meta import Meta, clean_outlet, meta_line, url_date
 
 __all__ = ["Page", "read_html"]
 
@@ -133,16 +136,6 @@ def _header_meta(markup: str, title: str) -> Meta:
     return said
 
 
-def _htmldate(tree: Any, url: str) -> str:
-    import htmldate  # deferred: heavy import
-
-    try:
-        found = htmldate.find_date(tree, extensive_search=False, original_date=True, url=url or None)
-    except (ValueError, TypeError):  # htmldate's own parsing trouble: no date
-        return ""
-    return normalize_date(found or "")
-
-
 def read_html(markup: str, url: str = "") -> Page:
     """The article of a news page and its metadata (module doc); ``url``: where it was fetched from."""
     import lxml.html  # deferred: only HTML pays for it
@@ -158,7 +151,5 @@ def read_html(markup: str, url: str = "") -> Page:
         strong = Meta(strong.published, strong.outlet, strong.author, url)
     meta = strong.over(_header_meta(markup, title))
     site = next((_clean_label(tags[k]) for k in tags if k in _SITE_KEYS), "") or _person(ld.get("publisher"))
-    weak = Meta(outlet=site.lstrip("@"), published=url_date(meta.url))
-    if not meta.published and not weak.published:
-        weak = Meta(outlet=weak.outlet, published=_htmldate(tree, meta.url))
+    weak = Meta(outlet=clean_outlet(site.lstrip("@")), published=url_date(meta.url))
     return Page(html_to_text(markup, title=title or None), meta, weak)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 
 from rag.ingest.dates import find_dates, iso_date
 
-__all__ = ["Meta", "is_footer_line", "meta_line", "url_date", "wire_dateline"]
+__all__ = ["Meta", "clean_outlet", "is_footer_line", "meta_line", "url_date", "wire_dateline"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Meta:
 
 _SENTENCE_END = "。！？!?；;"
 _LABEL = r"(?:来源|來源|稿源|出处|出處|发布时间|發布時間|發佈時間|发布日期|發佈日期|时间|時間|日期|更新时间|更新時間|作者|记者|記者|编辑|編輯)"
-_SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|转自|轉自)\s*[:：]\s*([^\s|｜/　,，:：]{2,20})")
+_SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|转自|轉自)\s*[:：]\s*([^\s|｜/　,，:：()（）\[\]【】]{2,20})")
 _AUTHOR = re.compile(
     r"(?:作者|撰文|记者|記者|文|图文|圖文)\s*[:：/|｜]\s*((?:[\u4e00-\u9fff·]{2,4}[ 、，,]*){1,4})(?=$|[\s|｜])"
 )
@@ -56,6 +56,13 @@ def _names(text: str) -> str:
     parts = [p for p in re.split(r"[\s、，,]+", text.strip()) if p]
     ok = [p for p in parts if re.fullmatch(r"[\u4e00-\u9fff·]{2,4}", p)]
     return "、".join(ok) if ok and len(ok) == len(parts) else ""
+
+
+def clean_outlet(name: str) -> str:
+    """An outlet's name as shown: a Latin tag after a Chinese name dropped (``中央社 CNA`` -> ``中央社``)."""
+    name = " ".join(name.split())
+    m = re.fullmatch(r"(.*[\u4e00-\u9fff].*?)\s+[A-Za-z][A-Za-z0-9 .&-]*", name)
+    return m.group(1).strip() if m else name
 
 
 def meta_line(line: str) -> Meta | None:
@@ -87,9 +94,20 @@ def is_footer_line(line: str) -> bool:
     return bool(_FOOTER.match(line.strip())) and len(line.strip()) <= 40
 
 
+# （中央社記者林志明台中5日電） / 〔記者黃美玲／台中報導〕
+_TW_WIRE = re.compile(
+    r"^\s*[（(]\s*(?P<outlet>[\u4e00-\u9fff]{2,6}?社)(?:記者|记者)(?P<author>[\u4e00-\u9fff]{2,3})"
+    r"(?P<place>[\u4e00-\u9fff]{2,4}?)?\d{1,2}日[電电]\s*[)）]"
+)
+_TW_BYLINE = re.compile(r"^\s*[〔\[［【]\s*(?:記者|记者)(?P<author>[\u4e00-\u9fff]{2,4})\s*[／/]\s*[\u4e00-\u9fff]{2,8}[報报]導\s*[〕\]］】]")
+
+
 def wire_dateline(paragraph: str) -> Meta | None:
-    """The wire dateline opening a paragraph, ``新华社北京3月5日电（记者 张三）``: outlet and author (a dateline
-    gives no year, so no date)."""
+    """The wire dateline opening a paragraph, ``新华社北京3月5日电（记者 张三）``, ``（中央社記者林志明台中5日電）``
+    or ``〔記者黃美玲／台中報導〕``: outlet and author (a dateline gives no year, so no date)."""
+    tw = _TW_WIRE.match(paragraph) or _TW_BYLINE.match(paragraph)
+    if tw is not None:
+        return Meta(outlet=tw.groupdict().get("outlet") or "", author=tw["author"])
     m = _WIRE.match(paragraph)
     if not m or not (m["month"] or m["place"]):
         return None

@@ -1,0 +1,325 @@
+"""News files with known metadata, made here (nothing downloaded): saved pages in the layouts of real news
+sites (Xinhua, People's Daily, Sina, Sohu, NetEase, China News, The Paper, CNA and the Liberty Times in
+Traditional Chinese; GB2312/GBK and Big5 pages among them), pages whose date is only in the URL or nowhere,
+plain-text files with datelines, and JSONL/CSV archives. Each comes with its gold ``published`` and ``outlet``.
+
+Used by the ingest tests and by ``benchmarks/news_meta.py`` (which measures how many dates and outlets are
+read right, and that no date is invented).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.ingest.scripts import to_traditional
+
+__all__ = ["STORIES", "Case", "write_archives", "write_pages", "write_texts"]
+
+STORIES: dict[str, tuple[str, list[str]]] = {
+    "solar": (
+        "兰州新区光伏产业园一期项目建成投产",
+        [
+            "兰州新区光伏产业园一期项目日前建成投产，项目总投资12.6亿元，装机容量达到300兆瓦，预计年发电量4.2亿千瓦时。",
+            "据介绍，产业园采用“光伏+储能”模式建设，配套建设储能电站60兆瓦，可满足周边12家企业的生产用电需求。",
+            "兰州新区有关负责人表示，下一步将加快二期项目建设，力争到2025年底全区新能源装机规模突破1000兆瓦。",
+            "项目投产后，每年可节约标准煤约13万吨，减少二氧化碳排放约35万吨，对推动当地绿色低碳发展具有重要意义。",
+        ],
+    ),
+    "kiwi": (
+        "眉县猕猴桃种植面积达30.2万亩",
+        [
+            "记者从宝鸡市农业农村局获悉，眉县猕猴桃种植面积已达30.2万亩，年产量超过52万吨，综合产值突破50亿元。",
+            "近年来，眉县坚持把猕猴桃产业作为富民强县的主导产业，建成标准化示范园86个，带动全县4.1万户果农增收。",
+            "在猕猴桃交易市场，来自各地的客商正在挑选果品。果农王建国说，今年每斤收购价比去年高出两毛钱。",
+            "眉县还积极发展电商销售，全县猕猴桃电商企业达到1200多家，线上销售额占总销售额的三分之一以上。",
+        ],
+    ),
+    "port": (
+        "秦皇岛港前两月货物吞吐量同比增长4.3%",
+        [
+            "今年前两个月，秦皇岛港累计完成货物吞吐量3265万吨，同比增长4.3%，其中煤炭运输量占比超过六成。",
+            "为保障能源运输畅通，秦皇岛港优化船舶调度，平均在港停时压缩至1.8天，较去年同期缩短0.4天。",
+            "港口集团相关负责人介绍，今年将继续推进智慧港口建设，计划投资3.5亿元改造自动化装卸设备。",
+            "与此同时，秦皇岛港集装箱航线增至18条，外贸集装箱量同比增长11.6%，港口综合服务能力持续提升。",
+        ],
+    ),
+    "rare": (
+        "包头稀土新材料产业产值突破500亿元",
+        [
+            "记者从包头市工业和信息化局了解到，去年全市稀土新材料产业产值突破500亿元，同比增长21.5%。",
+            "包头市已形成稀土冶炼分离、功能材料、终端应用较为完整的产业链，规模以上稀土企业达到86家。",
+            "稀土高新区负责人说，园区今年计划引进项目40个以上，重点发展永磁电机、储氢材料等终端产品。",
+            "业内人士认为，随着新能源汽车和风电产业快速发展，稀土永磁材料的市场需求将保持较快增长。",
+        ],
+    ),
+    "metro": (
+        "成都地铁19号线二期工程全线贯通",
+        [
+            "成都地铁19号线二期工程全线贯通，线路全长43.2公里，设车站10座，建成后将实现天府国际机场与中心城区快速连接。",
+            "据施工单位介绍，19号线二期是成都首条最高运行时速达到160公里的市域快线，全程运行时间约35分钟。",
+            "目前，成都地铁运营里程已达558公里，日均客运量超过600万乘次，在全国城市中位居前列。",
+            "成都轨道交通集团表示，将全力推进铺轨和设备安装工作，确保线路按期开通运营。",
+        ],
+    ),
+    "taichung": (
+        "台中捷運綠線日均運量突破3萬人次",
+        [
+            "台中捷運公司今天表示，捷運綠線上月日均運量突破3萬人次，創下通車以來新高，較去年同期成長18%。",
+            "捷運公司指出，假日運量成長最為明顯，高鐵台中站與文心森林公園站是進出站人次最多的兩個車站。",
+            "為因應運量成長，捷運公司將在尖峰時段增加班次，班距由8分鐘縮短為6分鐘，並持續優化轉乘服務。",
+            "台中市交通局表示，捷運藍線已完成綜合規劃，預計明年送交中央審議，期盼早日動工興建。",
+        ],
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fixture file and what it says: the gold date ("" when the file gives none) and outlet."""
+
+    path: Path  # the file (an archive's row: the archive, and ``title`` names the row)
+    published: str
+    outlet: str
+    layout: str
+    title: str = ""
+
+
+def _paras(paragraphs: list[str], tag: str = "p") -> str:
+    return "\n".join(f"<{tag}>{p}</{tag}>" for p in paragraphs)
+
+
+_NAV = '<div class="nav"><a href="/">首页</a> <a href="/politics/">时政</a> <a href="/local/">地方</a> <a href="/finance/">财经</a></div>'
+_RELATED = (
+    '<div class="related"><h3>相关新闻</h3><ul><li><a href="/a1.htm">2021-06-18 我省启动新一轮农村人居环境整治</a></li>'
+    '<li><a href="/a2.htm">2020年11月02日 全市重点项目集中开工</a></li></ul></div>'
+)
+_FOOTER = '<div class="footer"><p>版权所有 本网站所刊登的各种新闻、信息和各种专题专栏资料，均为本网版权所有</p><p>京ICP备00000000号</p></div>'
+
+
+def _page(head: str, body: str, charset: str = "utf-8") -> str:
+    furniture = [_NAV, _RELATED, _FOOTER]
+    if charset == "big5":  # a Taiwan site: navigation and footer in Traditional too
+        furniture = [to_traditional(f).replace("啓", "啟").replace("爲", "為") for f in furniture]
+    nav, related, footer = furniture
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="{charset}">{head}</head><body>{nav}{body}{related}'
+        f"{footer}</body></html>"
+    )
+
+
+def _xinhua(t: str, ps: list[str], day: str, outlet: str) -> str:
+    y, m, d = day.split("-")
+    first = f"新华社北京{int(m)}月{int(d)}日电（记者 张晓明）{ps[0]}"
+    head = f"<title>{t}-新华网</title>"
+    body = (
+        f'<div class="header"><h1><span class="title">{t}</span></h1>'
+        f'<div class="header-time left"><span class="year"><em> {y}</em></span> <span class="day"><em> {m}</em>/<em>{d}</em></span> '
+        f'<span class="time"> 10:25:34</span></div><div class="source">来源：{outlet}</div></div>'
+        f'<div id="detail">{_paras([first, *ps[1:]])}</div>'
+    )
+    return _page(head, body)
+
+
+def _people(t: str, ps: list[str], day: str, outlet: str, charset: str = "utf-8") -> str:
+    y, m, d = day.split("-")
+    head = (
+        f'<title>{t}--地方--人民网</title><meta name="publishdate" content="{day}">'
+        f'<meta name="source" content="来源：{outlet}"><meta name="author" content="李华">'
+    )
+    body = (
+        f'<div class="text_title"><h1>{t}</h1><div class="box01"><div class="col-1-1 fl">{y}年{m}月{d}日08:21 | '
+        f'来源：<a href="http://www.people.com.cn/">{outlet}</a></div></div></div>'
+        f'<div class="rm_txt_con">{_paras(ps)}</div><div class="edit">(责编：王芳、刘洋)</div>'
+    )
+    return _page(head, body, charset)
+
+
+def _sina(t: str, ps: list[str], day: str, outlet: str) -> str:
+    y, m, d = day.split("-")
+    head = (
+        f'<title>{t}|新浪新闻</title><meta property="article:published_time" content="{day}T10:25:00+08:00">'
+        f'<meta property="og:site_name" content="新浪新闻"><meta name="mediaid" content="{outlet}">'
+    )
+    body = (
+        f'<h1 class="main-title">{t}</h1><div class="date-source"><span class="date">{y}年{m}月{d}日 10:25</span>'
+        f'<a class="source" href="#">{outlet}</a></div><div class="article" id="article">{_paras(ps)}'
+        f'<p class="show_author">责任编辑：赵敏</p></div>'
+    )
+    return _page(head, body)
+
+
+def _sohu(t: str, ps: list[str], day: str, outlet: str) -> str:
+    head = (
+        f'<title>{t}_搜狐新闻</title><meta itemprop="datePublished" content="{day} 10:25">'
+        f'<meta name="mediaid" content="{outlet}"><meta property="og:site_name" content="搜狐">'
+    )
+    body = (
+        f'<div class="text-title"><h1>{t}</h1><div class="article-info"><span class="time" id="news-time">{day} 10:25'
+        f'</span><span data-role="original-link">来源: <a href="#">{outlet}</a></span></div></div>'
+        f'<article class="article" id="mp-editor">{_paras(ps)}<p>返回搜狐，查看更多</p></article>'
+    )
+    return _page(head, body)
+
+
+def _netease(t: str, ps: list[str], day: str, outlet: str) -> str:
+    head = f"<title>{t}_网易新闻</title>"
+    body = (
+        f'<div class="post_main"><h1 class="post_title">{t}</h1><div class="post_info">{day} 10:25:00　来源: '
+        f'<a href="#">{outlet}</a></div><div class="post_body">{_paras(ps)}</div></div>'
+    )
+    return _page(head, body)
+
+
+def _chinanews(t: str, ps: list[str], day: str, outlet: str) -> str:
+    y, m, d = day.split("-")
+    head = f"<title>{t}-中新网</title>"
+    body = (
+        f'<div class="content"><h1>{t}</h1><div class="left-t">{y}年{m}月{d}日 10:25　来源：{outlet}</div>'
+        f'<div class="left_zw">{_paras(ps)}</div></div>'
+    )
+    return _page(head, body, "gb2312")
+
+
+def _thepaper(t: str, ps: list[str], day: str, outlet: str) -> str:
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": t,
+        "datePublished": f"{day}T02:25:00Z",
+        "publisher": {"@type": "Organization", "name": outlet},
+        "author": {"@type": "Person", "name": "陈静"},
+    }
+    head = f'<title>{t}_澎湃新闻</title><script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    body = f'<div class="news_txt"><h1>{t}</h1>{_paras(ps)}</div>'
+    return _page(head, body)
+
+
+def _cna(t: str, ps: list[str], day: str, outlet: str) -> str:
+    y, m, d = day.split("-")
+    first = f"（中央社記者林志明台中{int(d)}日電）{ps[0]}"
+    head = (
+        f'<title>{t} | 地方 | 中央社 CNA</title><meta property="og:site_name" content="中央社 CNA">'
+        f'<meta itemprop="datePublished" content="{y}/{m}/{d} 10:25">'
+    )
+    body = (
+        f'<div class="centralContent"><h1><span>{t}</span></h1><div class="updatetime"><span>{y}/{m}/{d} 10:25</span>'
+        f'</div><div class="paragraph">{_paras([first, *ps[1:]])}</div></div>'
+    )
+    return _page(head, body, "big5")
+
+
+def _ltn(t: str, ps: list[str], day: str, outlet: str) -> str:
+    y, m, d = day.split("-")
+    first = f"〔記者黃美玲／台中報導〕{ps[0]}"
+    head = f'<title>{t} - 自由時報電子報</title><meta property="og:site_name" content="{outlet}">'
+    body = (
+        f'<div class="whitecon"><h1>{t}</h1><span class="time">{y}/{m}/{d} 10:25</span>'
+        f'<div class="text">{_paras([first, *ps[1:]])}</div></div>'
+    )
+    return _page(head, body, "big5")
+
+
+def _url_only(t: str, ps: list[str], day: str, outlet: str) -> str:
+    y, m, d = day.split("-")
+    head = (
+        f'<title>{t}</title><link rel="canonical" href="http://www.example-news.cn/local/{y}-{m}/{d}/c_1129414371.htm">'
+        f'<meta property="og:site_name" content="{outlet}">'
+    )
+    return _page(head, f'<div class="article"><h1>{t}</h1>{_paras(ps)}</div>')
+
+
+def _undated(t: str, ps: list[str], day: str, outlet: str) -> str:
+    head = f'<title>{t}</title><meta property="og:site_name" content="{outlet}">'
+    return _page(head, f'<div class="article"><h1>{t}</h1>{_paras(ps)}</div>')
+
+
+# layout -> (page maker, encoding of the saved file, outlet the page names, whether the page gives a date)
+LAYOUTS: dict[str, tuple[Callable[..., str], str, str, bool]] = {
+    "xinhua": (_xinhua, "utf-8", "新华网", True),
+    "people": (_people, "utf-8", "人民网－人民日报", True),
+    "people-gbk": (lambda *a: _people(*a, charset="gbk"), "gbk", "人民网－人民日报", True),
+    "sina": (_sina, "utf-8", "新华网", True),
+    "sohu": (_sohu, "utf-8", "澎湃新闻", True),
+    "netease": (_netease, "utf-8", "央视新闻客户端", True),
+    "chinanews-gb2312": (_chinanews, "gb2312", "中国新闻网", True),
+    "thepaper": (_thepaper, "utf-8", "澎湃新闻", True),
+    "cna-big5": (_cna, "big5", "中央社", True),
+    "ltn-big5": (_ltn, "big5", "自由時報電子報", True),
+    "url-only": (_url_only, "utf-8", "例子新闻网", True),
+    "undated": (_undated, "utf-8", "例子新闻网", False),
+}
+_DAYS = ("2023-03-05", "2022-11-18", "2021-07-02")
+_MAINLAND = ("solar", "kiwi", "port", "rare", "metro")
+
+
+def write_pages(folder: Path) -> list[Case]:
+    """Three saved pages per layout (:data:`LAYOUTS`), each a different story and date."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = []
+    for n, (layout, (make, encoding, outlet, dated)) in enumerate(LAYOUTS.items()):
+        for i, day in enumerate(_DAYS):
+            key = "taichung" if encoding == "big5" else _MAINLAND[(n + i) % len(_MAINLAND)]
+            title, paragraphs = STORIES[key]
+            if encoding == "big5" and i:  # the same Traditional story on other days: vary the headline
+                title = f"{title}（{i}）"
+            markup = make(title, paragraphs, day, outlet)
+            path = folder / f"{layout}-{i}.html"
+            path.write_bytes(markup.encode(encoding))
+            gold_outlet = "中央社" if layout == "cna-big5" else outlet
+            cases.append(Case(path, day if dated else "", gold_outlet, layout))
+    return cases
+
+
+def write_texts(folder: Path) -> list[Case]:
+    """Plain-text articles: a header dateline and source line, a wire dateline (no year: no date), a
+    byline only, a story with dates only inside its sentences (no date)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    t, ps = STORIES["port"]
+    files = {
+        "dateline.txt": (f"{t}\n发布时间：2023-07-21 09:30　来源：中国新闻网\n" + "\n".join(ps), "2023-07-21", "中国新闻网"),
+        "wire.txt": (f"{t}\n新华社石家庄3月5日电（记者 张晓明）" + "\n".join(ps), "", "新华社"),
+        "byline.txt": (f"{t}\n河北日报记者 郭猛\n" + "\n".join(ps), "", "河北日报"),
+        "inline-dates.txt": (
+            f"{t}\n2023年3月20日，港口集团召开会议。" + "\n".join(ps) + "\n（原载2022年5月刊）",
+            "",
+            "",
+        ),
+        "footer-date.txt": (f"{t}\n" + "\n".join(ps) + "\n（2019年06月30日 来源：秦皇岛日报）", "2019-06-30", "秦皇岛日报"),
+    }
+    cases = []
+    for name, (text, day, outlet) in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        cases.append(Case(folder / name, day, outlet, "text"))
+    return cases
+
+
+def write_archives(folder: Path) -> list[Case]:
+    """A JSONL archive (``content``/``pubdate``/``source`` aliases) and a GBK CSV (``标题``/``正文``/``日期``/
+    ``来源``), one row per story; their cases name the archive and the row's title."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = []
+    lines = []
+    for i, key in enumerate(_MAINLAND):
+        t, ps = STORIES[key]
+        day = _DAYS[i % len(_DAYS)]
+        lines.append({"title": t, "content": "\n".join(ps), "pubdate": f"{day} 08:00:00", "source": "新华网",
+                      "url": f"http://www.news.cn/local/{day[:7]}/{day[8:]}/c_{i}.htm"})  # fmt: skip
+        cases.append(Case(folder / "archive.jsonl", day, "新华网", "jsonl", t))
+    (folder / "archive.jsonl").write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in lines), encoding="utf-8"
+    )
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["标题", "正文", "日期", "来源", "作者"])
+    for i, key in enumerate(_MAINLAND):
+        t, ps = STORIES[key]
+        day = _DAYS[(i + 1) % len(_DAYS)]
+        writer.writerow([t, "\n".join(ps), day.replace("-", "/"), "人民日报", "李华"])
+        cases.append(Case(folder / "archive.csv", day, "人民日报", "csv", t))
+    (folder / "archive.csv").write_bytes(buf.getvalue().encode("gbk"))
+    return cases
