@@ -323,3 +323,114 @@ def write_archives(folder: Path) -> list[Case]:
         cases.append(Case(folder / "archive.csv", day, "人民日报", "csv", t))
     (folder / "archive.csv").write_bytes(buf.getvalue().encode("gbk"))
     return cases
+
+
+# reprints -------------------------------------------------------------------------------------------------
+
+# same topic as each seed, in other words (written for this fixture): never a reprint of the seed
+REWORDED = {
+    "000": "秦皇島市委書記朱政學日前接受採訪時表示，秦皇島把2020年確定為作風建設提質年，要求黨員幹部帶頭攻堅克難，確保各項任務圓滿收官。他說，全市將以專項整治為抓手，推動作風紀律持續好轉，為經濟社會發展提供堅強保證。",
+    "001": "陕西宝鸡围绕教育实践活动中查摆出的问题，推行领导带头、上下联动的整改办法，把群众反映强烈的信访问题逐件交办，并建立整改清单和责任台账，限期销号，群众满意度明显提升，干部作风进一步转变。",
+    "002": "包頭市近日部署強化作風建設學習實踐活動，重點整治形式主義、官僚主義和懶政怠政問題，要求各級幹部轉變作風、擔當作為，以良好作風推動高質量發展，讓企業和群眾切實感受到變化。",
+    "003": "多地纪委监委近期聚焦不担当、不作为、乱作为、假作为问题开展专项整治，成都、长沙、滨州等地通过室组地联动、专项监督检查等方式，推动党员干部干事创业，为高质量发展营造良好环境。",
+    "004": "蘭州市以“工作落實年”活動為抓手，建立責任清單和督查問責機制，推動重點項目加快建設，全市幹部作風明顯轉變，一批民生工程提前完工，群眾對政府工作的滿意度不斷提高。",
+}
+_EDITS = (
+    ("表示", "指出"), ("目前", "当前"), ("积极", "主动"), ("要求", "强调"), ("坚持", "始终坚持"), ("进一步", "更加"),
+    ("开展", "推进"), ("工作", "各项工作"), ("问题", "突出问题"), ("干部", "党员干部"), ("全市", "全市上下"),
+)  # fmt: skip
+
+
+def _body(article) -> list[str]:  # type: ignore[no-untyped-def]
+    return [article.text[p.start : p.end] for p in article.paragraphs]
+
+
+def _light_edits(paragraphs: list[str]) -> list[str]:
+    """A copy editor's touch: words swapped (each up to twice), the last sentence of the two longest paragraphs
+    dropped, some commas in ASCII."""
+    text = "\n".join(paragraphs)
+    for old, new in _EDITS:
+        for a, b in ((old, new), (to_traditional(old), to_traditional(new))):
+            text = text.replace(a, b, 2)
+    out = text.split("\n")
+    for longest in sorted(range(len(out)), key=lambda i: -len(out[i]))[:2]:
+        sentences = [s for s in out[longest].split("。") if s]
+        if len(sentences) > 2:
+            out[longest] = "。".join(sentences[:-1]) + "。"
+    return [p.replace("，", ",", 2) for p in out]
+
+
+def _truncated(paragraphs: list[str], share: float, keep: int = 0) -> list[str]:
+    total, out = sum(map(len, paragraphs)), []
+    for i, p in enumerate(paragraphs):
+        if sum(map(len, out)) >= share * total and i > keep:
+            break
+        out.append(p)
+    return out
+
+
+def _other_number(paragraphs: list[str]) -> tuple[list[str], int]:
+    """The body with its first number of two or more digits changed, and the paragraph it is in."""
+    import re
+
+    for i, p in enumerate(paragraphs):
+        m = re.search(r"\d{2,}", p)
+        if m:
+            changed = str(int(m.group()) + 7)
+            return [*paragraphs[:i], p[: m.start()] + changed + p[m.end() :], *paragraphs[i + 1 :]], i
+    raise ValueError("no number to change")
+
+
+def reprint_corpus(seed_articles: dict) -> tuple[list, list[set[str]]]:  # type: ignore[type-arg]
+    """Articles made from the seeds, and the gold groups of reprints among them. Per seed: the seed; five
+    reprints (another headline; light edits; truncated to 60 %; the other script; headline + edits + 80 % +
+    other script) in other outlets; and two non-copies (a copy with one number changed, the same news in other
+    words). The non-copies and the other seeds (three of them about 作风建设) are in no group."""
+    from rag.ingest.article import parse_article
+    from rag.ingest.meta import Meta
+    from rag.ingest.scripts import to_simplified
+
+    articles, groups = [], []
+    for n, (key, seed) in enumerate(sorted(seed_articles.items())):
+        body = _body(seed)
+        other = to_simplified if seed.script == "traditional" else to_traditional
+        changed, at = _other_number(body)
+        variants = {
+            "headline": (f"媒体聚焦：{seed.title[:12]}", body),
+            "edits": (seed.title, _light_edits(body)),
+            "truncated": (seed.title, _truncated(body, 0.6, keep=at)),
+            "script": (other(seed.title), [other(p) for p in body]),
+            "combined": (other(f"关注｜{seed.title[:10]}"), [other(p) for p in _truncated(_light_edits(body), 0.8, at)]),
+        }
+        group = {seed.id}
+        outlets = ("新浪网", "搜狐网", "网易新闻", "凤凰网", "腾讯新闻")
+        for (name, (title, paragraphs)), outlet in zip(variants.items(), outlets, strict=True):
+            aid = f"{key}-{name}"
+            day = f"2023-0{n + 1}-1{len(group)}"
+            articles.append(parse_article(f"{title}\n" + "\n".join(paragraphs), article_id=aid, source=aid,
+                                          meta=Meta(published=day, outlet=outlet)))  # fmt: skip
+            group.add(aid)
+        groups.append(group)
+        articles.append(seed)
+        for name, paragraphs in (("number", changed), ("reworded", [REWORDED[key]])):
+            aid = f"{key}-{name}"
+            articles.append(parse_article(f"{seed.title}\n" + "\n".join(paragraphs), article_id=aid, source=aid,
+                                          meta=Meta(published="2023-06-01", outlet="人民网")))  # fmt: skip
+    return articles, groups
+
+
+def pair_scores(found: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
+    """Precision and recall of the pairs put in one group (``found``) against the gold groups."""
+    from itertools import combinations
+
+    def pairs(groups) -> set:  # type: ignore[no-untyped-def]
+        return {frozenset(p) for g in groups for p in combinations(sorted(g), 2)}
+
+    got, want = pairs(found), pairs(gold)
+    hit = len(got & want)
+    return {
+        "pairs_found": len(got),
+        "pairs_gold": len(want),
+        "precision": hit / len(got) if got else 1.0,
+        "recall": hit / len(want) if want else 1.0,
+    }
