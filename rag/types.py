@@ -139,7 +139,9 @@ class Citation:
     score: float = 0.0
     published: str = ""  # the article's ISO date ("" when unknown)
     url: str = ""
-    also: tuple[dict[str, str], ...] = ()  # reprints of the article: {"article_id", "outlet", "published", "url"}
+    also: tuple[
+        dict[str, str], ...
+    ] = ()  # reprints of the article: {"article_id", "outlet", "published", "url"}
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

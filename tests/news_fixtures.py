@@ -281,7 +281,11 @@ def write_texts(folder: Path) -> list[Case]:
     folder.mkdir(parents=True, exist_ok=True)
     t, ps = STORIES["port"]
     files = {
-        "dateline.txt": (f"{t}\n发布时间：2023-07-21 09:30　来源：中国新闻网\n" + "\n".join(ps), "2023-07-21", "中国新闻网"),
+        "dateline.txt": (
+            f"{t}\n发布时间：2023-07-21 09:30　来源：中国新闻网\n" + "\n".join(ps),
+            "2023-07-21",
+            "中国新闻网",
+        ),
         "wire.txt": (f"{t}\n新华社石家庄3月5日电（记者 张晓明）" + "\n".join(ps), "", "新华社"),
         "byline.txt": (f"{t}\n河北日报记者 郭猛\n" + "\n".join(ps), "", "河北日报"),
         "inline-dates.txt": (
@@ -289,7 +293,11 @@ def write_texts(folder: Path) -> list[Case]:
             "",
             "",
         ),
-        "footer-date.txt": (f"{t}\n" + "\n".join(ps) + "\n（2019年06月30日 来源：秦皇岛日报）", "2019-06-30", "秦皇岛日报"),
+        "footer-date.txt": (
+            f"{t}\n" + "\n".join(ps) + "\n（2019年06月30日 来源：秦皇岛日报）",
+            "2019-06-30",
+            "秦皇岛日报",
+        ),
     }
     cases = []
     for name, (text, day, outlet) in files.items():
@@ -400,7 +408,10 @@ def reprint_corpus(seed_articles: dict) -> tuple[list, list[set[str]]]:  # type:
             "edits": (seed.title, _light_edits(body)),
             "truncated": (seed.title, _truncated(body, 0.6, keep=at)),
             "script": (other(seed.title), [other(p) for p in body]),
-            "combined": (other(f"关注｜{seed.title[:10]}"), [other(p) for p in _truncated(_light_edits(body), 0.8, at)]),
+            "combined": (
+                other(f"关注｜{seed.title[:10]}"),
+                [other(p) for p in _truncated(_light_edits(body), 0.8, at)],
+            ),
         }
         group = {seed.id}
         outlets = ("新浪网", "搜狐网", "网易新闻", "凤凰网", "腾讯新闻")

@@ -249,7 +249,7 @@ class FaissStore(VectorStore):
     def _search_params(self, k: int, wanted: np.ndarray | None = None) -> tuple[Any, list[Any]]:
         """FAISS search parameters, and the objects their selector needs kept alive meanwhile."""
         keep: list[Any] = []
-        selector = None
+        selector: Any = None
         if wanted is not None:
             mask = np.zeros(int(wanted.max()) + 1 if wanted.size else 1, bool)
             mask[wanted] = True

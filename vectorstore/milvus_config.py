@@ -28,8 +28,8 @@ __all__ = [
     "INDEX_TYPES",
     "MAX_ARTICLE_ID_BYTES",
     "MAX_OUTLET_BYTES",
-    "META_FIELDS",
     "MAX_TEXT_BYTES",
+    "META_FIELDS",
     "META_FILE",
     "analyzer_with_stopwords",
     "check_fields",
@@ -52,7 +52,11 @@ BM25_K1, BM25_B = 1.5, 0.75
 MAX_TEXT_BYTES = 65535
 MAX_ARTICLE_ID_BYTES = 512
 MAX_OUTLET_BYTES = 512
-META_FIELDS = ("published", "outlet", "canonical")  # scalar fields for filter expressions (rag.search.filters)
+META_FIELDS = (
+    "published",
+    "outlet",
+    "canonical",
+)  # scalar fields for filter expressions (rag.search.filters)
 FORMAT = "rag-news/milvus-store"
 FORMAT_VERSION = 1
 _SCHEMES = ("http", "https", "tcp")

@@ -164,7 +164,9 @@ class MilvusStore(MilvusCollection, VectorStore):
         article_ids = [""] * n if article_ids is None else list(article_ids)
         meta = [("", "", True)] * n if meta is None else list(meta)
         if len(texts) != n or len(article_ids) != n or len(meta) != n:
-            raise ValueError(f"got {n} ids, {len(texts)} texts, {len(article_ids)} article ids, {len(meta)} meta")
+            raise ValueError(
+                f"got {n} ids, {len(texts)} texts, {len(article_ids)} article ids, {len(meta)} meta"
+            )
         check_strings(texts, "text", MAX_TEXT_BYTES)
         check_strings(article_ids, "article id", MAX_ARTICLE_ID_BYTES)
         check_strings([m[1] for m in meta], "outlet", MAX_OUTLET_BYTES)

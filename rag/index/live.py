@@ -97,7 +97,11 @@ class Index:
 
     def also(self, article_id: str) -> list[Article]:
         """The other copies of ``article_id`` (reprints grouped with it), in the group's order."""
-        return [self.articles[a] for a in self.reprints.get(article_id, ()) if a != article_id and a in self.articles]
+        return [
+            self.articles[a]
+            for a in self.reprints.get(article_id, ())
+            if a != article_id and a in self.articles
+        ]
 
     def sentence_vectors(self, position: int) -> np.ndarray:
         """The vectors of chunk ``position``'s sentences, one row per ``chunk.sentences`` entry."""

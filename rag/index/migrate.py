@@ -69,7 +69,9 @@ def migrate_to_milvus(
         generation = current_generation(directory)
         index = load_index(directory)
         title_context = bool(index.manifest["chunking"].get("title_context", True))
-        content = GenerationContent(index.articles, index.chunks, index.embeddings, title_context, index.groups)
+        content = GenerationContent(
+            index.articles, index.chunks, index.embeddings, title_context, index.groups
+        )
         store, verified = export_generation(generation, content, target, progress=progress)
         try:
             keep_all = not drop_stale or target.collection is not None

@@ -32,7 +32,7 @@ from rag.ingest.decode import decode_bytes, visible_lines
 from rag.ingest.meta import Meta
 from rag.types import Article, Note, Skipped
 
-__all__ = ["ARCHIVE_SUFFIXES", "COLUMNS", "MAX_ARCHIVE_BYTES", "ArchiveRead", "read_archive"]
+__all__ = ["ARCHIVE_SUFFIXES", "COLUMNS", "MAX_ARCHIVE_BYTES", "ArchiveRead", "archive_row", "read_archive"]
 
 ARCHIVE_SUFFIXES = (".jsonl", ".csv")
 MAX_ARCHIVE_BYTES = 2 * 2**30  # read as a stream, row by row
@@ -131,7 +131,9 @@ class _Rows:
         url = _value(self._get(row, "url"))
         article_id = self._id(row, title, text, url)
         if article_id in self.ids:
-            self.out.skipped.append(Skipped(where, f"id {article_id} already used on line {self.ids[article_id]}"))
+            self.out.skipped.append(
+                Skipped(where, f"id {article_id} already used on line {self.ids[article_id]}")
+            )
             return
         meta = Meta(published, _value(self._get(row, "outlet")), _value(self._get(row, "author")), url, title)
         body = text if not title or text.lstrip().startswith(title) else f"{title}\n{text}"
@@ -163,7 +165,9 @@ def _jsonl_rows(handle: BinaryIO, encoding: str, name: str, out: ArchiveRead) ->
             out.skipped.append(Skipped(where, f"not JSON ({exc})"))
             continue
         if not isinstance(row, dict):
-            out.skipped.append(Skipped(where, f"a JSON {type(row).__name__}, not an object with named fields"))
+            out.skipped.append(
+                Skipped(where, f"a JSON {type(row).__name__}, not an object with named fields")
+            )
             continue
         yield row, line_no
 
@@ -207,6 +211,15 @@ def _read_csv(path: Path, handle: BinaryIO, out: ArchiveRead) -> None:
         line = reader.line_num + 1
 
 
+def archive_row(article: Article) -> dict[str, str]:
+    """An article as a JSONL archive row that reads back as the same article (its text, title first, and its
+    metadata as columns)."""
+    return {
+        "id": article.id, "title": article.title, "text": article.text, "published": article.published,
+        "outlet": article.outlet, "url": article.url, "author": article.author,
+    }  # fmt: skip
+
+
 def read_archive(path: Path) -> ArchiveRead:
     """Every row of a ``.jsonl`` or ``.csv`` archive (module doc). ``DocumentError`` for a file that cannot be
     read at all (too large, undecodable, a CSV without a text column)."""
@@ -230,5 +243,7 @@ def read_archive(path: Path) -> ArchiveRead:
     except OSError as exc:
         raise DocumentError(f"cannot read ({exc.strerror or exc})", code="unreadable", path=name) from exc
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"does not decode as a whole ({exc.reason})", code="undecodable", path=name) from exc
+        raise DocumentError(
+            f"does not decode as a whole ({exc.reason})", code="undecodable", path=name
+        ) from exc
     return out

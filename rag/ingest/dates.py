@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 __all__ = [
@@ -68,7 +68,7 @@ def normalize_date(value: object) -> str:
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 1e11 else value
         try:
-            return _from_datetime(datetime.fromtimestamp(seconds, tz=timezone.utc))
+            return _from_datetime(datetime.fromtimestamp(seconds, tz=UTC))
         except (OverflowError, OSError, ValueError):
             return ""
     if not isinstance(value, str) or not value.strip():
@@ -103,7 +103,9 @@ def find_dates(text: str) -> list[tuple[str, int, int, bool]]:
     return out
 
 
-_BOUND = re.compile(r"^\s*((?:19|20)\d{2})(?:\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*(\d{1,2})\s*[日号]?)?)?\s*$")
+_BOUND = re.compile(
+    r"^\s*((?:19|20)\d{2})(?:\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*(\d{1,2})\s*[日号]?)?)?\s*$"
+)
 
 
 def parse_bound(value: str, *, end: bool) -> str:
@@ -127,7 +129,9 @@ def parse_bound(value: str, *, end: bool) -> str:
 
 # relative dates -------------------------------------------------------------------------------------------
 
-_RELATIVE = re.compile(r"(今年|去年|前年|明年|本月|上月|上个月|上個月|下月|下个月|下個月|今天|今日|昨天|昨日|前天|明天|明日)(?![（(])")
+_RELATIVE = re.compile(
+    r"(今年|去年|前年|明年|本月|上月|上个月|上個月|下月|下个月|下個月|今天|今日|昨天|昨日|前天|明天|明日)(?![（(])"
+)
 
 
 def _shift_month(year: int, month: int, by: int) -> tuple[int, int]:

@@ -104,7 +104,9 @@ def read_article(
         text, _ = decode_bytes(data, name)
         if suffix == ".md":
             text = markdown_to_text(text)
-    article = parse_article(text, article_id=article_id or path.stem, source=name, meta=meta, fallback=fallback)
+    article = parse_article(
+        text, article_id=article_id or path.stem, source=name, meta=meta, fallback=fallback
+    )
     if not article.paragraphs or not article.text.strip():  # e.g. a page of scripts only
         raise DocumentError("no article text after cleaning", code="no_text", path=name)
     return article
@@ -124,7 +126,8 @@ def same_copy(a: Article, b: Article) -> bool:
     """Whether ``b`` is ``a`` again (same text, and no other outlet, date or address): indexed once. The same
     text from another outlet is a reprint, kept and grouped with it (:mod:`rag.ingest.reprints`)."""
     return a.content_hash == b.content_hash and all(
-        not x or not y or x == y for x, y in ((a.outlet, b.outlet), (a.published, b.published), (a.url, b.url))
+        not x or not y or x == y
+        for x, y in ((a.outlet, b.outlet), (a.published, b.published), (a.url, b.url))
     )
 
 

@@ -56,7 +56,9 @@ def _meta_tags(tree: Any) -> dict[str, str]:
     """The first value of every ``<meta>`` key (name, property, itemprop or http-equiv), lower-cased keys."""
     out: dict[str, str] = {}
     for el in tree.iter("meta"):
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").strip()
+        key = (
+            el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or ""
+        ).strip()
         value = (el.get("content") or el.get("datetime") or "").strip()
         if key and value:
             out.setdefault(key.lower(), value)
@@ -80,7 +82,9 @@ def _json_ld(tree: Any) -> dict[str, Any]:
             data = json.loads(el.text)
         except ValueError:
             continue
-        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        items = (
+            data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        )
         for item in items:
             kind = item.get("@type") if isinstance(item, dict) else None
             kinds = kind if isinstance(kind, list) else [kind]

@@ -31,12 +31,16 @@ class Meta:
 
     def over(self, other: Meta) -> Meta:
         """This source's values, and ``other``'s where this one says nothing."""
-        return replace(self, **{f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)})
+        return replace(
+            self, **{f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)}
+        )
 
 
 _SENTENCE_END = "。！？!?；;"
 _LABEL = r"(?:来源|來源|稿源|出处|出處|发布时间|發布時間|發佈時間|发布日期|發佈日期|时间|時間|日期|更新时间|更新時間|作者|记者|記者|编辑|編輯)"
-_SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|转自|轉自)\s*[:：]\s*([^\s|｜/　,，:：()（）\[\]【】]{2,20})")
+_SOURCE = re.compile(
+    r"(?:来源|來源|稿源|出处|出處|转自|轉自)\s*[:：]\s*([^\s|｜/　,，:：()（）\[\]【】]{2,20})"
+)
 _AUTHOR = re.compile(
     r"(?:作者|撰文|记者|記者|文|图文|圖文)\s*[:：/|｜]\s*((?:[\u4e00-\u9fff·]{2,4}[ 、，,]*){1,4})(?=$|[\s|｜])"
 )
@@ -99,7 +103,9 @@ _TW_WIRE = re.compile(
     r"^\s*[（(]\s*(?P<outlet>[\u4e00-\u9fff]{2,6}?社)(?:記者|记者)(?P<author>[\u4e00-\u9fff]{2,3})"
     r"(?P<place>[\u4e00-\u9fff]{2,4}?)?\d{1,2}日[電电]\s*[)）]"
 )
-_TW_BYLINE = re.compile(r"^\s*[〔\[［【]\s*(?:記者|记者)(?P<author>[\u4e00-\u9fff]{2,4})\s*[／/]\s*[\u4e00-\u9fff]{2,8}[報报]導\s*[〕\]］】]")
+_TW_BYLINE = re.compile(
+    r"^\s*[〔\[［【]\s*(?:記者|记者)(?P<author>[\u4e00-\u9fff]{2,4})\s*[／/]\s*[\u4e00-\u9fff]{2,8}[報报]導\s*[〕\]］】]"
+)
 
 
 def wire_dateline(paragraph: str) -> Meta | None:

@@ -77,7 +77,8 @@ def read_pdf(path: Path) -> tuple[str, Meta]:
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError("is encrypted; save an unlocked copy", code="encrypted", path=name)
         pages = [page.extract_text() or "" for page in reader.pages]
-        title = str((reader.metadata or {}).get("/Title") or "").strip()
+        info = reader.metadata
+        title = str(info.get("/Title") or "").strip() if info is not None else ""
     except DocumentError:
         raise
     except Exception as exc:  # pypdf raises many kinds for damaged files

@@ -103,7 +103,7 @@ def _candidate_pairs(hashes: list[np.ndarray], params: ReprintParams) -> set[tup
         sketches.append(m)
         if h.size:
             lsh.insert(i, m)
-    pairs = set()
+    pairs: set[tuple[int, int]] = set()
     for i, (h, m) in enumerate(zip(hashes, sketches, strict=True)):
         if h.size:
             pairs.update((min(i, j), max(i, j)) for j in lsh.query(m) if j != i)

@@ -155,7 +155,7 @@ def keyword_scores(
         kept = np.zeros_like(scores)
         kept[selection.positions] = scores[selection.positions]
         return kept
-    return scores
+    return np.asarray(scores)
 
 
 def _dense_ids(index: SearchIndex, query_vector: np.ndarray, depth: int, selection: Selection) -> np.ndarray:
@@ -175,7 +175,7 @@ def _dense_ids(index: SearchIndex, query_vector: np.ndarray, depth: int, selecti
     if found.size < wanted and selection.positions is not None:
         cos = np.asarray(index.embeddings[selection.positions] @ query_vector, np.float64)
         found = selection.positions[np.argsort(-cos, kind="stable")[:wanted]]
-    return found.astype(np.int64)
+    return np.asarray(found, dtype=np.int64)
 
 
 def rank_chunks(
