@@ -16,7 +16,7 @@ from rag.ingest.feeds import FetchOptions, read_feed, read_url_list, read_urls
 from rag.types import Skipped
 from vectorstore.base import write_atomic
 
-__all__ = ["fetch_sources"]
+__all__ = ["fetch_lines", "fetch_sources"]
 
 
 def _keep(folder: Path, name: str, read: ArchiveRead) -> Path | None:
@@ -68,5 +68,33 @@ def fetch_sources(
         read = read_urls(read_url_list(listing), options)
         failed.extend(read.skipped)
         if (path := _keep(folder, _name("urls", str(listing.resolve())), read)) is not None:
+            written.append(path)
+    return written, failed
+
+
+def fetch_lines(
+    folder: Path, lines: Sequence[str], options: FetchOptions | None = None
+) -> tuple[list[Path], list[Skipped]]:
+    """Each line a feed or a page URL (the UI's box): read as a feed, else, when it is a web page, as one
+    article. Kept and reported as :func:`fetch_sources` does."""
+    written: list[Path] = []
+    failed: list[Skipped] = []
+    pages: list[str] = []
+    for url in dict.fromkeys(line.strip() for line in lines if line.strip()):
+        try:
+            read = read_feed(url, options)
+        except FetchError as exc:
+            if exc.code == "not_a_feed":
+                pages.append(url)
+            else:
+                failed.append(Skipped(url, exc.message))
+            continue
+        failed.extend(read.skipped)
+        if (path := _keep(folder, _name("feed", url), read)) is not None:
+            written.append(path)
+    if pages:
+        read = read_urls(pages, options)
+        failed.extend(read.skipped)
+        if (path := _keep(folder, _name("urls", "\n".join(sorted(pages))), read)) is not None:
             written.append(path)
     return written, failed
