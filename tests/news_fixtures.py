@@ -445,3 +445,44 @@ def pair_scores(found: list[list[str]], gold: list[set[str]]) -> dict[str, float
         "precision": hit / len(got) if got else 1.0,
         "recall": hit / len(want) if want else 1.0,
     }
+
+
+# dated corpus (filters, "latest") -------------------------------------------------------------------------
+
+PORT_YEARS = {  # the same yearly report, three years, three outlets: the number changes
+    "2021-03-05": ("新华网", "3012万吨"),
+    "2022-03-06": ("人民日报", "3265万吨"),
+    "2023-03-04": ("中国新闻网", "3418万吨"),
+}
+PORT_QUESTION = "秦皇岛港前两个月累计完成货物吞吐量多少？"
+
+
+def port_report(day: str, amount: str) -> tuple[str, str]:
+    title = f"秦皇岛港前两月货物吞吐量{amount}"
+    body = (
+        f"今年前两个月，秦皇岛港累计完成货物吞吐量{amount}，其中煤炭运输量占比超过六成。\n"
+        "为保障能源运输畅通，秦皇岛港优化船舶调度，平均在港停时进一步压缩。\n"
+        "港口集团相关负责人介绍，今年将继续推进智慧港口建设，改造自动化装卸设备。"
+    )
+    return title, body
+
+
+def write_dated_corpus(folder: Path) -> Path:
+    """``news.jsonl``: the port report of three years (three outlets, the number changing), a reprint of the
+    newest under another headline on 新浪网, and the other stories (one a year, 2021-2023, 光明日报)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n, (day, (outlet, amount)) in enumerate(PORT_YEARS.items()):
+        title, body = port_report(day, amount)
+        rows.append({"id": f"port-{day[:4]}", "title": title, "text": body, "published": day, "outlet": outlet,
+                     "url": f"http://news.example.cn/{day[:4]}/port{n}.html"})  # fmt: skip
+    title, body = port_report("2023-03-04", "3418万吨")
+    rows.append({"id": "port-2023-sina", "title": "媒体关注：秦皇岛港开年运输忙", "text": body,
+                 "published": "2023-03-05", "outlet": "新浪网", "url": "http://news.sina.example/port.html"})  # fmt: skip
+    for i, key in enumerate(("solar", "kiwi", "metro")):
+        title, paragraphs = STORIES[key]
+        rows.append({"id": key, "title": title, "text": "\n".join(paragraphs), "published": f"202{i + 1}-06-01",
+                     "outlet": "光明日报"})  # fmt: skip
+    path = folder / "news.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
