@@ -13,13 +13,13 @@ pytest.importorskip("milvus_lite", reason='Milvus Lite is missing: pip install "
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import news_fixtures as F  # noqa: E402
+import news_fixtures as F
 
-from rag.embed import FakeEmbedder  # noqa: E402
-from rag.index import BuildOptions, build_index, current_generation, load_index  # noqa: E402
-from rag.index.migrate import MilvusTarget, migrate_to_milvus  # noqa: E402
-from rag.index.milvus import open_migrated  # noqa: E402
-from rag.search import retrieve_from  # noqa: E402
+from rag.embed import FakeEmbedder
+from rag.index import BuildOptions, build_index, current_generation, load_index
+from rag.index.migrate import MilvusTarget, migrate_to_milvus
+from rag.index.milvus import open_migrated
+from rag.search import retrieve_from
 
 FILTERS = [
     {},
@@ -47,14 +47,18 @@ def both(tmp_path_factory: pytest.TempPathFactory):
 def test_rows_carry_date_outlet_and_canonical(both) -> None:
     _, milvus, directory, db = both
     rows = milvus.store._client.query(
-        milvus.store.collection, filter="id >= 0", output_fields=["article_id", "published", "outlet", "canonical"]
+        milvus.store.collection,
+        filter="id >= 0",
+        output_fields=["article_id", "published", "outlet", "canonical"],
     )
     by_article = {r["article_id"]: (r["published"], r["outlet"], r["canonical"]) for r in rows}
     assert by_article["news-port-2022"] == ("2022-03-06", "人民日报", True)
     assert by_article["news-port-2023-sina"] == ("2023-03-05", "新浪网", False)  # a reprint: not searched
 
 
-@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "none")
+@pytest.mark.parametrize(
+    "filters", FILTERS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "none"
+)
 def test_milvus_filters_give_the_hits_faiss_gives(both, filters) -> None:
     faiss, milvus, _, _ = both
     expected = [h.article_id for h in retrieve_from(faiss, F.PORT_QUESTION, k=5, **filters)]

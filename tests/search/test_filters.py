@@ -10,12 +10,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import news_fixtures as F  # noqa: E402
+import news_fixtures as F
 
-from rag.embed import FakeEmbedder  # noqa: E402
-from rag.errors import BadFilterError  # noqa: E402
-from rag.index import BuildOptions, build_index, load_index  # noqa: E402
-from rag.search import make_filter, retrieve_from  # noqa: E402
+from rag.embed import FakeEmbedder
+from rag.errors import BadFilterError
+from rag.index import BuildOptions, build_index, load_index
+from rag.search import make_filter, retrieve_from
 
 
 @pytest.fixture(scope="module")
