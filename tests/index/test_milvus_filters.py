@@ -45,7 +45,7 @@ def both(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_rows_carry_date_outlet_and_canonical(both) -> None:
-    _, milvus, directory, db = both
+    milvus = both[1]
     rows = milvus.store._client.query(
         milvus.store.collection,
         filter="id >= 0",

@@ -333,7 +333,7 @@ def test_search_among_given_ids_fills_k_from_them(kind: str) -> None:
     store = FaissStore(16, kind, **params)
     store.add(np.arange(400), vectors)
     allowed = np.array([5, 17, 230, 231, 399], dtype=np.int64)
-    scores, ids = store.search(vectors[:2], 3, ids=allowed)
+    _, ids = store.search(vectors[:2], 3, ids=allowed)
     exact = vectors[allowed] @ (vectors[:2] / np.linalg.norm(vectors[:2], axis=1, keepdims=True)).T
     for row in range(2):
         assert set(ids[row]) <= set(allowed.tolist()) and (ids[row] >= 0).all()
