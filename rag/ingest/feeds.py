@@ -55,8 +55,10 @@ def fetch(url: str, options: FetchOptions | None = None) -> tuple[bytes, str, st
             while chunk := response.read(_CHUNK):
                 size += len(chunk)
                 if size > options.max_bytes:
+                    limit = options.max_bytes
+                    shown = f"{limit / 2**20:.0f} MB" if limit >= 2**20 else f"{limit / 1024:.0f} KB"
                     raise FetchError(
-                        f"response is over the {options.max_bytes / 2**20:.0f} MB limit",
+                        f"response is over the {shown} limit",
                         code="fetch_too_large",
                         path=url,
                     )
