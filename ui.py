@@ -190,8 +190,7 @@ def build_app(
                                     elem_id="rag-since",
                                 )
                                 until = gr.Textbox(
-                                    "",
-                                    label="截止日期", placeholder="YYYY-MM-DD", elem_id="rag-until"
+                                    "", label="截止日期", placeholder="YYYY-MM-DD", elem_id="rag-until"
                                 )
                             outlet = gr.Dropdown(
                                 value=[],

@@ -127,7 +127,8 @@ def parse_article(
     if not found.outlet and (m := _COLUMN_OUTLET.search(text)):
         found = replace(found, outlet=m.group(1))
     described = (meta or Meta()).over(found).over(fallback or Meta())
-    paragraphs = _paragraphs(body, find_mojibake(text))
+    mojibake = find_mojibake(text)
+    paragraphs = _paragraphs(body, mojibake)
     title_derived = False
     if not title and described.title:
         title = described.title
@@ -147,7 +148,7 @@ def parse_article(
         source=source,
         title_derived=title_derived,
         paragraphs=paragraphs,
-        low_quality=find_mojibake(text),
+        low_quality=mojibake,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
 

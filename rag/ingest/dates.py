@@ -103,9 +103,7 @@ def find_dates(text: str) -> list[tuple[str, int, int, bool]]:
     return out
 
 
-_BOUND = re.compile(
-    r"^\s*(\d{4})(?:\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*(\d{1,2})\s*[日号]?)?)?\s*$"
-)
+_BOUND = re.compile(r"^\s*(\d{4})(?:\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*(\d{1,2})\s*[日号]?)?)?\s*$")
 
 
 def parse_bound(value: str, *, end: bool) -> str:

@@ -60,7 +60,9 @@ def _reflow(lines: list[str]) -> list[str]:
         short = len(line.strip()) < 0.8 * full
         below = len(line.strip()) < 0.95 * full
         ends = line.strip()[-1:] in _ENDS and below
-        bare = below and not re.search(r"[，。、；！？,;!?]", line)  # a headline or dateline, not a wrapped sentence
+        bare = below and not re.search(
+            r"[，。、；！？,;!?]", line
+        )  # a headline or dateline, not a wrapped sentence
         indented = bool(re.match(r"^(?:\s{2,}|\u3000)", following))
         if not following or short or ends or bare or indented:
             paragraphs.append(current)

@@ -27,7 +27,7 @@ import numpy as np
 from rag.ingest.scripts import to_simplified
 from rag.types import Article
 
-__all__ = ["ReprintParams", "body_key", "find_reprints", "numbers_conflict"]
+__all__ = ["ReprintParams", "body_key", "find_reprints", "numbers_conflict", "shingles"]
 
 _KEEP = re.compile(r"[^0-9A-Za-z.%\u3400-\u4dbf\u4e00-\u9fff]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -63,7 +63,7 @@ def body_key(article: Article) -> str:
     return _KEEP.sub("", to_simplified(body))
 
 
-def _shingles(text: str, k: int) -> np.ndarray:
+def shingles(text: str, k: int) -> np.ndarray:
     """Sorted distinct CRC-32 hashes of the ``k``-character shingles of ``text`` (stable across processes)."""
     if len(text) < k:
         return np.zeros(0, np.uint32)
@@ -134,7 +134,7 @@ def find_reprints(articles: Sequence[Article], params: ReprintParams | None = No
     params = params or ReprintParams()
     keys = [body_key(a) for a in articles]
     hashes = [
-        _shingles(k, params.shingle) if len(k) >= params.min_chars else np.zeros(0, np.uint32) for k in keys
+        shingles(k, params.shingle) if len(k) >= params.min_chars else np.zeros(0, np.uint32) for k in keys
     ]
     near, conflicts = _near_copies(hashes, keys, params)
     group_of = list(range(len(articles)))

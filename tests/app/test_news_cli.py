@@ -12,12 +12,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import news_fixtures as F  # noqa: E402
+import news_fixtures as F
 
-from rag.app.cli import main  # noqa: E402
-from rag.embed import FakeEmbedder  # noqa: E402
-from rag.index import current_generation, load_index  # noqa: E402
-from rag.search import retrieve_from  # noqa: E402
+from rag.app.cli import main
+from rag.embed import FakeEmbedder
+from rag.index import current_generation, load_index
+from rag.search import retrieve_from
 
 
 @pytest.fixture(scope="module")
