@@ -13,19 +13,18 @@ citation that article ("reader": "missing" otherwise).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import news_fixtures as F  # noqa: E402
-from report import emit  # noqa: E402
+from news_bench import parser  # puts the repository and tests/ on the path
+
+# isort: split
+import news_fixtures as F
+from report import emit
 
 Q = F.PORT_QUESTION
 CASES: list[tuple[str, dict[str, Any], str]] = [
@@ -46,10 +45,9 @@ FIGURE = {"news-port-2021": "3012万吨", "news-port-2022": "3265万吨", "news-
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default=None, help="embedding model (default: the bundled e5-small)")
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args(argv)
+    options = parser(__doc__)
+    options.add_argument("--model", default=None, help="embedding model (default: the bundled e5-small)")
+    args = options.parse_args(argv)
     from rag.embed import load_embedder
     from rag.errors import ModelError
     from rag.extract import answer_from

@@ -12,7 +12,6 @@ outlets right, 0 dates invented (a date where the gold has none).
 
 from __future__ import annotations
 
-import argparse
 import platform
 import sys
 import tempfile
@@ -20,19 +19,17 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import news_fixtures as F  # noqa: E402
-from report import emit  # noqa: E402
+from news_bench import parser  # puts the repository and tests/ on the path
+
+# isort: split
+import news_fixtures as F
+from report import emit
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args(argv)
+    args = parser(__doc__).parse_args(argv)
     from rag.ingest.files import read_documents
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,25 +13,22 @@ Targets: precision and recall ≥ 0.95.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from itertools import combinations
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import news_fixtures as F  # noqa: E402
-from report import emit  # noqa: E402
+from news_bench import ROOT, parser  # puts the repository and tests/ on the path
+
+# isort: split
+import news_fixtures as F
+from report import emit
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args(argv)
+    args = parser(__doc__).parse_args(argv)
     import numpy as np
 
     from rag.ingest import read_article

@@ -112,19 +112,6 @@ def _page(head: str, body: str, charset: str = "utf-8") -> str:
     )
 
 
-def _xinhua(t: str, ps: list[str], day: str, outlet: str) -> str:
-    y, m, d = day.split("-")
-    first = f"新华社北京{int(m)}月{int(d)}日电（记者 张晓明）{ps[0]}"
-    head = f"<title>{t}-新华网</title>"
-    body = (
-        f'<div class="header"><h1><span class="title">{t}</span></h1>'
-        f'<div class="header-time left"><span class="year"><em> {y}</em></span> <span class="day"><em> {m}</em>/<em>{d}</em></span> '
-        f'<span class="time"> 10:25:34</span></div><div class="source">来源：{outlet}</div></div>'
-        f'<div id="detail">{_paras([first, *ps[1:]])}</div>'
-    )
-    return _page(head, body)
-
-
 def _people(t: str, ps: list[str], day: str, outlet: str, charset: str = "utf-8") -> str:
     y, m, d = day.split("-")
     head = (
@@ -139,50 +126,75 @@ def _people(t: str, ps: list[str], day: str, outlet: str, charset: str = "utf-8"
     return _page(head, body, charset)
 
 
-def _sina(t: str, ps: list[str], day: str, outlet: str) -> str:
-    y, m, d = day.split("-")
-    head = (
-        f'<title>{t}|新浪新闻</title><meta property="article:published_time" content="{day}T10:25:00+08:00">'
-        f'<meta property="og:site_name" content="新浪新闻"><meta name="mediaid" content="{outlet}">'
-    )
-    body = (
-        f'<h1 class="main-title">{t}</h1><div class="date-source"><span class="date">{y}年{m}月{d}日 10:25</span>'
-        f'<a class="source" href="#">{outlet}</a></div><div class="article" id="article">{_paras(ps)}'
-        f'<p class="show_author">责任编辑：赵敏</p></div>'
-    )
-    return _page(head, body)
+# layouts as (head, body[, lead]) templates: {t} title, {ps} paragraphs, {day} ISO date, {y} {m} {d} (and {mi}
+# {di} without zeros), {outlet}; a lead opens the first paragraph (a wire dateline or byline)
+_TEMPLATES = {
+    "xinhua": (
+        "<title>{t}-新华网</title>",
+        '<div class="header"><h1><span class="title">{t}</span></h1><div class="header-time left"><span class="year">'
+        '<em> {y}</em></span> <span class="day"><em> {m}</em>/<em>{d}</em></span> <span class="time"> 10:25:34'
+        '</span></div><div class="source">来源：{outlet}</div></div><div id="detail">{ps}</div>',
+        "新华社北京{mi}月{di}日电（记者 张晓明）",
+    ),
+    "cna": (
+        '<title>{t} | 地方 | 中央社 CNA</title><meta property="og:site_name" content="中央社 CNA">'
+        '<meta itemprop="datePublished" content="{y}/{m}/{d} 10:25">',
+        '<div class="centralContent"><h1><span>{t}</span></h1><div class="updatetime"><span>{y}/{m}/{d} 10:25</span>'
+        '</div><div class="paragraph">{ps}</div></div>',
+        "（中央社記者林志明台中{di}日電）",
+    ),
+    "ltn": (
+        '<title>{t} - 自由時報電子報</title><meta property="og:site_name" content="{outlet}">',
+        '<div class="whitecon"><h1>{t}</h1><span class="time">{y}/{m}/{d} 10:25</span><div class="text">{ps}</div></div>',
+        "〔記者黃美玲／台中報導〕",
+    ),
+    "sina": (
+        '<title>{t}|新浪新闻</title><meta property="article:published_time" content="{day}T10:25:00+08:00">'
+        '<meta property="og:site_name" content="新浪新闻"><meta name="mediaid" content="{outlet}">',
+        '<h1 class="main-title">{t}</h1><div class="date-source"><span class="date">{y}年{m}月{d}日 10:25</span>'
+        '<a class="source" href="#">{outlet}</a></div><div class="article" id="article">{ps}'
+        '<p class="show_author">责任编辑：赵敏</p></div>',
+    ),
+    "sohu": (
+        '<title>{t}_搜狐新闻</title><meta itemprop="datePublished" content="{day} 10:25">'
+        '<meta name="mediaid" content="{outlet}"><meta property="og:site_name" content="搜狐">',
+        '<div class="text-title"><h1>{t}</h1><div class="article-info"><span class="time" id="news-time">{day} 10:25'
+        '</span><span data-role="original-link">来源: <a href="#">{outlet}</a></span></div></div>'
+        '<article class="article" id="mp-editor">{ps}<p>返回搜狐，查看更多</p></article>',
+    ),
+    "netease": (
+        "<title>{t}_网易新闻</title>",
+        '<div class="post_main"><h1 class="post_title">{t}</h1><div class="post_info">{day} 10:25:00　来源: '
+        '<a href="#">{outlet}</a></div><div class="post_body">{ps}</div></div>',
+    ),
+    "chinanews": (
+        "<title>{t}-中新网</title>",
+        '<div class="content"><h1>{t}</h1><div class="left-t">{y}年{m}月{d}日 10:25　来源：{outlet}</div>'
+        '<div class="left_zw">{ps}</div></div>',
+    ),
+    "url-only": (
+        '<title>{t}</title><link rel="canonical" href="http://www.example-news.cn/local/{y}-{m}/{d}/c_1129414371.htm">'
+        '<meta property="og:site_name" content="{outlet}">',
+        '<div class="article"><h1>{t}</h1>{ps}</div>',
+    ),
+    "undated": (
+        '<title>{t}</title><meta property="og:site_name" content="{outlet}">',
+        '<div class="article"><h1>{t}</h1>{ps}</div>',
+    ),
+}
 
 
-def _sohu(t: str, ps: list[str], day: str, outlet: str) -> str:
-    head = (
-        f'<title>{t}_搜狐新闻</title><meta itemprop="datePublished" content="{day} 10:25">'
-        f'<meta name="mediaid" content="{outlet}"><meta property="og:site_name" content="搜狐">'
-    )
-    body = (
-        f'<div class="text-title"><h1>{t}</h1><div class="article-info"><span class="time" id="news-time">{day} 10:25'
-        f'</span><span data-role="original-link">来源: <a href="#">{outlet}</a></span></div></div>'
-        f'<article class="article" id="mp-editor">{_paras(ps)}<p>返回搜狐，查看更多</p></article>'
-    )
-    return _page(head, body)
+def _templated(name: str, charset: str = "utf-8") -> Callable[..., str]:
+    head, body, *lead = _TEMPLATES[name]
 
+    def make(t: str, ps: list[str], day: str, outlet: str) -> str:
+        y, m, d = day.split("-")
+        fields = {"t": t, "day": day, "y": y, "m": m, "d": d, "mi": int(m), "di": int(d), "outlet": outlet}
+        first = "".join(lead).format(**fields) + ps[0]
+        fields["ps"] = _paras([first, *ps[1:]])
+        return _page(head.format(**fields), body.format(**fields), charset)
 
-def _netease(t: str, ps: list[str], day: str, outlet: str) -> str:
-    head = f"<title>{t}_网易新闻</title>"
-    body = (
-        f'<div class="post_main"><h1 class="post_title">{t}</h1><div class="post_info">{day} 10:25:00　来源: '
-        f'<a href="#">{outlet}</a></div><div class="post_body">{_paras(ps)}</div></div>'
-    )
-    return _page(head, body)
-
-
-def _chinanews(t: str, ps: list[str], day: str, outlet: str) -> str:
-    y, m, d = day.split("-")
-    head = f"<title>{t}-中新网</title>"
-    body = (
-        f'<div class="content"><h1>{t}</h1><div class="left-t">{y}年{m}月{d}日 10:25　来源：{outlet}</div>'
-        f'<div class="left_zw">{_paras(ps)}</div></div>'
-    )
-    return _page(head, body, "gb2312")
+    return make
 
 
 def _thepaper(t: str, ps: list[str], day: str, outlet: str) -> str:
@@ -199,59 +211,20 @@ def _thepaper(t: str, ps: list[str], day: str, outlet: str) -> str:
     return _page(head, body)
 
 
-def _cna(t: str, ps: list[str], day: str, outlet: str) -> str:
-    y, m, d = day.split("-")
-    first = f"（中央社記者林志明台中{int(d)}日電）{ps[0]}"
-    head = (
-        f'<title>{t} | 地方 | 中央社 CNA</title><meta property="og:site_name" content="中央社 CNA">'
-        f'<meta itemprop="datePublished" content="{y}/{m}/{d} 10:25">'
-    )
-    body = (
-        f'<div class="centralContent"><h1><span>{t}</span></h1><div class="updatetime"><span>{y}/{m}/{d} 10:25</span>'
-        f'</div><div class="paragraph">{_paras([first, *ps[1:]])}</div></div>'
-    )
-    return _page(head, body, "big5")
-
-
-def _ltn(t: str, ps: list[str], day: str, outlet: str) -> str:
-    y, m, d = day.split("-")
-    first = f"〔記者黃美玲／台中報導〕{ps[0]}"
-    head = f'<title>{t} - 自由時報電子報</title><meta property="og:site_name" content="{outlet}">'
-    body = (
-        f'<div class="whitecon"><h1>{t}</h1><span class="time">{y}/{m}/{d} 10:25</span>'
-        f'<div class="text">{_paras([first, *ps[1:]])}</div></div>'
-    )
-    return _page(head, body, "big5")
-
-
-def _url_only(t: str, ps: list[str], day: str, outlet: str) -> str:
-    y, m, d = day.split("-")
-    head = (
-        f'<title>{t}</title><link rel="canonical" href="http://www.example-news.cn/local/{y}-{m}/{d}/c_1129414371.htm">'
-        f'<meta property="og:site_name" content="{outlet}">'
-    )
-    return _page(head, f'<div class="article"><h1>{t}</h1>{_paras(ps)}</div>')
-
-
-def _undated(t: str, ps: list[str], day: str, outlet: str) -> str:
-    head = f'<title>{t}</title><meta property="og:site_name" content="{outlet}">'
-    return _page(head, f'<div class="article"><h1>{t}</h1>{_paras(ps)}</div>')
-
-
 # layout -> (page maker, encoding of the saved file, outlet the page names, whether the page gives a date)
 LAYOUTS: dict[str, tuple[Callable[..., str], str, str, bool]] = {
-    "xinhua": (_xinhua, "utf-8", "新华网", True),
+    "xinhua": (_templated("xinhua"), "utf-8", "新华网", True),
     "people": (_people, "utf-8", "人民网－人民日报", True),
     "people-gbk": (lambda *a: _people(*a, charset="gbk"), "gbk", "人民网－人民日报", True),
-    "sina": (_sina, "utf-8", "新华网", True),
-    "sohu": (_sohu, "utf-8", "澎湃新闻", True),
-    "netease": (_netease, "utf-8", "央视新闻客户端", True),
-    "chinanews-gb2312": (_chinanews, "gb2312", "中国新闻网", True),
+    "sina": (_templated("sina"), "utf-8", "新华网", True),
+    "sohu": (_templated("sohu"), "utf-8", "澎湃新闻", True),
+    "netease": (_templated("netease"), "utf-8", "央视新闻客户端", True),
+    "chinanews-gb2312": (_templated("chinanews", "gb2312"), "gb2312", "中国新闻网", True),
     "thepaper": (_thepaper, "utf-8", "澎湃新闻", True),
-    "cna-big5": (_cna, "big5", "中央社", True),
-    "ltn-big5": (_ltn, "big5", "自由時報電子報", True),
-    "url-only": (_url_only, "utf-8", "例子新闻网", True),
-    "undated": (_undated, "utf-8", "例子新闻网", False),
+    "cna-big5": (_templated("cna", "big5"), "big5", "中央社", True),
+    "ltn-big5": (_templated("ltn", "big5"), "big5", "自由時報電子報", True),
+    "url-only": (_templated("url-only"), "utf-8", "例子新闻网", True),
+    "undated": (_templated("undated"), "utf-8", "例子新闻网", False),
 }
 _DAYS = ("2023-03-05", "2022-11-18", "2021-07-02")
 _MAINLAND = ("solar", "kiwi", "port", "rare", "metro")

@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 from rag.errors import DocumentError
 from rag.ingest.article import parse_article
 from rag.ingest.dates import normalize_date
-from rag.ingest.decode import decode_bytes, visible_lines
+from rag.ingest.decode import checked_size, decode_bytes, visible_lines
 from rag.ingest.meta import Meta
 from rag.types import Article, Note, Skipped
 
@@ -225,16 +225,9 @@ def read_archive(path: Path) -> ArchiveRead:
     read at all (too large, undecodable, a CSV without a text column)."""
     name = str(path)
     out = ArchiveRead()
+    if checked_size(path, MAX_ARCHIVE_BYTES) == 0:
+        raise DocumentError("empty file", code="empty_file", path=name)
     try:
-        size = path.stat().st_size
-        if size > MAX_ARCHIVE_BYTES:
-            raise DocumentError(
-                f"{size / 1e9:.1f} GB is over the {MAX_ARCHIVE_BYTES / 2**30:.0f} GB archive limit",
-                code="too_large",
-                path=name,
-            )
-        if size == 0:
-            raise DocumentError("empty file", code="empty_file", path=name)
         with path.open("rb") as handle:
             if path.suffix.lower() == ".csv":
                 _read_csv(path, handle, out)

@@ -7,11 +7,12 @@ import codecs
 import html
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import ClassVar
 
 from rag.errors import DocumentError
 
-__all__ = ["decode_bytes", "decode_html", "html_to_text", "markdown_to_text", "visible_lines"]
+__all__ = ["checked_size", "decode_bytes", "decode_html", "html_to_text", "markdown_to_text", "visible_lines"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -86,6 +87,21 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     if score < 0.05 or _looks_binary(text.encode("utf-8", "replace")):
         raise DocumentError(_UNDECODABLE, code="undecodable", path=name)
     return text, encoding
+
+
+def checked_size(path: Path, limit: int) -> int:
+    """The size of the file at ``path``; ``DocumentError`` (naming it) when over ``limit`` bytes or unreadable."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DocumentError(
+            f"cannot read ({exc.strerror or exc})", code="unreadable", path=str(path)
+        ) from exc
+    if size > limit:
+        raise DocumentError(
+            f"{size / 1e6:.1f} MB is over the {limit / 2**20:.0f} MB limit", code="too_large", path=str(path)
+        )
+    return size
 
 
 def _plausible_utf16(data: bytes) -> bool:

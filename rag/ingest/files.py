@@ -15,7 +15,7 @@ from rag.errors import DocumentError
 from rag.ingest.archive import ARCHIVE_SUFFIXES, ArchiveRead, read_archive
 from rag.ingest.article import parse_article
 from rag.ingest.chunk import ChunkParams, chunk_article
-from rag.ingest.decode import decode_bytes, decode_html, markdown_to_text
+from rag.ingest.decode import checked_size, decode_bytes, decode_html, markdown_to_text
 from rag.ingest.htmlpage import read_html
 from rag.ingest.meta import Meta
 from rag.ingest.office import OFFICE_SUFFIXES, read_docx, read_pdf
@@ -81,14 +81,8 @@ def read_article(
             code="unsupported_type",
             path=name,
         )
+    checked_size(path, max_bytes)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(
-                f"{size / 1e6:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit",
-                code="too_large",
-                path=name,
-            )
         data = b"" if suffix in OFFICE_SUFFIXES else path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"cannot read ({exc.strerror or exc})", code="unreadable", path=name) from exc

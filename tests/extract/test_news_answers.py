@@ -14,21 +14,11 @@ import news_fixtures as F
 
 from rag.app.render_html import answer_markdown, sources_html
 from rag.app.render_text import format_answer
-from rag.embed import FakeEmbedder
 from rag.extract import answer_from
-from rag.index import BuildOptions, build_index, load_index
 from rag.reader import FakeReader
 
 AMOUNTS = ["3012万吨", "3265万吨", "3418万吨"]  # the reader likes the oldest best (margins 10, 9, 8)
 LATEST = "秦皇岛港最新的前两个月货物吞吐量是多少？"
-
-
-@pytest.fixture(scope="module")
-def dated_index(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("dated-answers")
-    F.write_dated_corpus(root / "docs")
-    build_index([root / "docs"], root / "index", BuildOptions(embedder=FakeEmbedder(dim=64)))
-    return load_index(root / "index", embedder=FakeEmbedder(dim=64))
 
 
 @pytest.fixture

@@ -12,18 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import news_fixtures as F
 
-from rag.embed import FakeEmbedder
 from rag.errors import BadFilterError
-from rag.index import BuildOptions, build_index, load_index
 from rag.search import make_filter, retrieve_from
-
-
-@pytest.fixture(scope="module")
-def dated_index(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("dated")
-    F.write_dated_corpus(root / "docs")
-    build_index([root / "docs"], root / "index", BuildOptions(embedder=FakeEmbedder(dim=64)))
-    return load_index(root / "index", embedder=FakeEmbedder(dim=64))
 
 
 def ids(hits) -> list[str]:  # type: ignore[no-untyped-def]
