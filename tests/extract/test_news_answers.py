@@ -83,3 +83,15 @@ def test_renderings_say_where_and_when(dated_index, reader) -> None:
     assert "中国新闻网 · 2023-03-04 · 第 1 段" in panel
     assert '<a class="rag-url" href="http://news.example.cn/2023/port2.html"' in panel
     assert "同时刊载：<ul><li>新浪网 2023-03-05" in panel
+
+
+def test_the_public_functions_take_the_filters(dated_index, reader) -> None:
+    import rag
+
+    hits = rag.retrieve(F.PORT_QUESTION, k=5, since="2022", until="2022-12", outlets="人民日報", index=dated_index)
+    assert [h.article_id for h in hits] == ["news-port-2022"]  # the one article the filter lets through
+    assert (hits[0].published, hits[0].outlet) == ("2022-03-06", "人民日报")
+    assert rag.retrieve(F.PORT_QUESTION, since="2030", index=dated_index) == []
+    answer = rag.answer(F.PORT_QUESTION, index=dated_index, reader=reader, outlets=["新浪网"])
+    assert answer.answer == "3418万吨" and answer.citations[0].article_id == "news-port-2023-sina"
+    assert answer.filters["outlets"] == ["新浪网"]
