@@ -8,10 +8,11 @@ if missing, a no-op otherwise) for the 12 seed questions of benchmarks/retrieval
 questions to 50, each asked ``--repeats`` times; the model is loaded and one question answered before timing.
 CMRC: the same on the CMRC 2018 dev pooled index (``rag.eval.pooled_index``, cached) for the first
 ``--cmrc-questions`` dev questions, asked once each. Every call embeds its question (no vector cache).
+The reader is the default one (``$RAG_READER``, ``$RAG_READER_PRECISION``).
 ``model_forward_alone_p50_ms``: the question encoder alone in a tight loop over the same questions, measured
 just before, as a gauge of the machine's speed at that moment (this shared VM's varies by 1.5x over an hour).
 
-Stages (``rag.timing.STAGES``): embed, analyse, dense, keyword, sentence, fusion, hits, extract; ``other`` is
+Stages (``rag.timing.STAGES``): embed, analyse, dense, keyword, sentence, fusion, hits, extract, read (the reader); ``other`` is
 the rest of the call (question checks, script detection, follow-up resolution, index lookup).
 """
 
@@ -93,15 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     from rag.eval import pooled_index
     from rag.index import BuildOptions, build_index
     from rag.ingest import load_squad
+    from rag.reader import load_reader
     from rag.settings import cache_dir
 
     embedder = load_embedder()
+    reader = load_reader()
     seeds_dir = cache_dir() / "bench" / f"seeds-{embedder.fingerprint()}"
     build_index([ROOT / "seeds"], seeds_dir, BuildOptions(embedder=embedder))
     trial = [q.question for q in load_squad(data_file("cmrc_trial")).questions]
     out: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), load {os.getloadavg()[0]:.2f}",
         "model": embedder.name,
+        "reader": {"name": reader.name, "precision": getattr(reader, "precision", None)},
         "what": "rag.answer(question, index=DIR) wall time, question embedding included, one thread",
         "seeds": measure(seeds_dir, (SEED_QUESTIONS + trial)[:50], args.repeats),
     }

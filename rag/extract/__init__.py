@@ -1,7 +1,7 @@
 """Stage ``extract``: answers quoted from the retrieved passages, with citations (no generative model).
-Follow-up resolution (:mod:`~rag.extract.followup`, with the question analysis it uses), the windows the reader
-reads (:mod:`~rag.extract.passages`), and the assembly of the :class:`~rag.types.Answer` from the reader's
-spans; :func:`answer_from` runs them all.
+Follow-up resolution (:mod:`~rag.extract.followup`, reading the question phrase of :mod:`~rag.extract.qtype`
+and the entities of :mod:`~rag.extract.entities`), the windows the reader reads (:mod:`~rag.extract.passages`),
+and the assembly of the :class:`~rag.types.Answer` from the reader's spans; :func:`answer_from` runs them all.
 
 May import: the core modules, ``ingest``, ``embed``, ``reader``, ``search`` and ``index``.
 """

@@ -88,7 +88,9 @@ def test_renderings_say_where_and_when(dated_index, reader) -> None:
 def test_the_public_functions_take_the_filters(dated_index, reader) -> None:
     import rag
 
-    hits = rag.retrieve(F.PORT_QUESTION, k=5, since="2022", until="2022-12", outlets="人民日報", index=dated_index)
+    hits = rag.retrieve(
+        F.PORT_QUESTION, k=5, since="2022", until="2022-12", outlets="人民日報", index=dated_index
+    )
     assert [h.article_id for h in hits] == ["news-port-2022"]  # the one article the filter lets through
     assert (hits[0].published, hits[0].outlet) == ("2022-03-06", "人民日报")
     assert rag.retrieve(F.PORT_QUESTION, since="2030", index=dated_index) == []
