@@ -72,7 +72,13 @@ def build_app(
     API: one writer lock), in place of all four. Nothing loads until used."""
     backend = backend or Backend(index, data_dir, store=store, reader=reader)
 
-    def respond(message: str, history: list[dict[str, Any]]) -> Any:
+    def respond(
+        message: str,
+        history: list[dict[str, Any]],
+        since: str = "",
+        until: str = "",
+        outlets: list[str] | None = None,
+    ) -> Any:
         question = (message or "").strip()
         if not question:
             gr.Warning("请输入问题。")
@@ -82,7 +88,7 @@ def build_app(
         history = [*history, {"role": "user", "content": R.md_escape(question)}]
         yield "", history, '<div class="rag-empty">正在查找答案…</div>'
         try:
-            answer = backend.ask(question, turns)
+            answer = backend.ask(question, turns, since=since or None, until=until or None, outlets=outlets)
         except RagError as exc:
             yield "", _reply(history, R.error_markdown(user_message(exc))), R.SOURCES_PLACEHOLDER
             return
@@ -92,20 +98,36 @@ def build_app(
             return
         yield "", _reply(history, R.answer_markdown(answer)), backend.sources_html(answer)
 
-    def ask(question: str, k: int = 5) -> dict:
+    def ask(
+        question: str, k: int = 5, since: str = "", until: str = "", outlets: list[str] | None = None
+    ) -> dict:
         """Answer a question from the indexed articles: the short answer, the supporting sentence, numbered
-        citations (article, paragraph, character offsets) and, when nothing is found, the closest passages."""
+        citations (article, outlet, date, URL, paragraph, character offsets, the other outlets that ran the
+        story) and, when nothing is found, the closest passages. ``since``/``until``: ISO dates (inclusive),
+        ``outlets``: outlet names; a filter that matches no article answers "not found" and says so."""
         try:
-            return backend.ask(question, None, k).to_dict()
+            found = backend.ask(question, None, k, since=since or None, until=until or None, outlets=outlets)
+            return found.to_dict()
         except RagError as exc:
             raise gr.Error(user_message(exc)) from exc
 
-    def retrieve(question: str, k: int = 5) -> dict:
-        """The k passages that best match the question, best first, with their dense and keyword scores."""
+    def retrieve(
+        question: str, k: int = 5, since: str = "", until: str = "", outlets: list[str] | None = None
+    ) -> dict:
+        """The k passages that best match the question, best first, with their dense and keyword scores,
+        among articles published since..until by the given outlets (none when the filter matches nothing)."""
         try:
-            return {"question": question, "hits": [h.to_dict() for h in backend.retrieve(question, k)]}
+            hits = backend.retrieve(question, k, since=since or None, until=until or None, outlets=outlets)
+            return {"question": question, "hits": [h.to_dict() for h in hits]}
         except RagError as exc:
             raise gr.Error(user_message(exc)) from exc
+
+    def fetch(text: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        try:
+            messages = backend.add_urls(text, lambda f, d: progress(f, desc=d))
+        except RagError as exc:
+            messages = [f"索引没有更新：{user_message(exc)}"]
+        return _status(messages), *articles_and_choices()
 
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         if not files:
@@ -133,6 +155,13 @@ def build_app(
 
     def refresh() -> tuple:
         return articles_and_choices()
+
+    def outlet_choices() -> Any:
+        """The filter's outlet choice: the outlets of the indexed articles."""
+        try:
+            return gr.update(choices=backend.outlets())
+        except RagError:
+            return gr.update(choices=[])
 
     # delete_cache: Gradio's own copies of uploaded files go after an hour (accepted ones live in data_dir)
     with gr.Blocks(title="新闻问答", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
@@ -162,6 +191,22 @@ def build_app(
                             send = gr.Button(
                                 "发送", variant="primary", scale=1, min_width=80, elem_id="rag-send"
                             )
+                        with gr.Accordion("筛选：日期与来源", open=False, elem_id="rag-filters"):
+                            with gr.Row():
+                                since = gr.Textbox(
+                                    "",
+                                    label="起始日期",
+                                    placeholder="YYYY-MM-DD（或 YYYY-MM、YYYY）",
+                                    elem_id="rag-since",
+                                )
+                                until = gr.Textbox(
+                                    "", label="截止日期", placeholder="YYYY-MM-DD", elem_id="rag-until"
+                                )
+                            outlet = gr.Dropdown(
+                                value=[],
+                                label="来源媒体", choices=[], multiselect=True, allow_custom_value=True,
+                                elem_id="rag-outlets",
+                            )  # fmt: skip
                         gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="示例问题（繁体 / 简体）")
                         clear = gr.Button("清空对话", size="sm", elem_id="rag-clear")
                     with gr.Column(scale=2, min_width=300):
@@ -175,7 +220,10 @@ def build_app(
                         )
             with gr.Tab("文档", id="docs"):
                 limit = MAX_UPLOAD_BYTES // 2**20
-                gr.Markdown(f"上传 .txt / .md / .html 文章（每个不超过 {limit} MB），加入索引后即可提问。")
+                gr.Markdown(
+                    f"上传 .txt / .md / .html / .docx / .pdf 文章，或 .jsonl / .csv 新闻档案（每行一篇；每个文件不超过 "
+                    f"{limit} MB），加入索引后即可提问。"
+                )
                 files = gr.File(
                     label="选择文件",
                     file_count="multiple",
@@ -185,6 +233,14 @@ def build_app(
                     elem_id="rag-files",
                 )
                 add = gr.Button("加入索引", variant="primary", elem_id="rag-add")
+                with gr.Row():
+                    urls = gr.Textbox(
+                        label="订阅源或网址（RSS/Atom 订阅源或文章网址，每行一个）",
+                        lines=2,
+                        scale=4,
+                        elem_id="rag-urls",
+                    )
+                    grab = gr.Button("抓取并加入索引", scale=1, elem_id="rag-fetch")
                 status = gr.Markdown(elem_id="rag-status")
                 with gr.Row():
                     picked = gr.Dropdown(label="要移除的文章", choices=[], scale=4, elem_id="rag-pick")
@@ -193,7 +249,10 @@ def build_app(
                     label="已索引的文章", css_template=R.SOURCES_CSS, js_on_load=None, elem_id="rag-articles"
                 )
 
-        chat_io: dict[str, Any] = {"inputs": [box, chatbot], "outputs": [box, chatbot, sources]}
+        chat_io: dict[str, Any] = {
+            "inputs": [box, chatbot, since, until, outlet],
+            "outputs": [box, chatbot, sources],
+        }
         box.submit(respond, **chat_io, api_name="chat")
         send.click(respond, **chat_io, api_visibility="private")
         clear.click(
@@ -205,7 +264,9 @@ def build_app(
         chatbot.clear(lambda: R.SOURCES_PLACEHOLDER, outputs=[sources], queue=False, api_visibility="private")
         add.click(upload, inputs=[files], outputs=[status, listing, picked, files], api_visibility="private")
         drop.click(remove, inputs=[picked], outputs=[status, listing, picked], api_visibility="private")
+        grab.click(fetch, inputs=[urls], outputs=[status, listing, picked], api_visibility="private")
         demo.load(refresh, outputs=[listing, picked], api_visibility="private")
+        demo.load(outlet_choices, outputs=[outlet], api_visibility="private")
         gr.api(ask, api_name="ask")
         gr.api(retrieve, api_name="retrieve")
     return demo

@@ -18,8 +18,10 @@ from contextlib import contextmanager
 from vectorstore.errors import StoreBusyError, StoreError, StoreMismatchError, StoreMissingError
 
 __all__ = [
+    "BadFilterError",
     "BadQuestionError",
     "DocumentError",
+    "FetchError",
     "IndexBusyError",
     "IndexMismatchError",
     "IndexMissingError",
@@ -68,6 +70,15 @@ class BadQuestionError(RagError):
     """A question is unusable; ``code``: ``question_not_text``, ``question_empty`` or ``question_no_words``."""
 
 
+class BadFilterError(RagError):
+    """A date or outlet filter is unusable; ``code``: ``bad_date`` or ``bad_date_range``."""
+
+
+class FetchError(RagError):
+    """A feed or page could not be fetched or used; ``path`` is its URL. ``code``: ``fetch_timeout``,
+    ``fetch_failed``, ``fetch_too_large``, ``not_a_feed``, ``bad_url``."""
+
+
 class ModelError(RagError):
     """The embedding model could not be built or loaded."""
 
@@ -92,6 +103,8 @@ _DEFAULT_CODES: dict[type[RagError], str] = {
     RagError: "error",
     DocumentError: "document",
     BadQuestionError: "bad_question",
+    BadFilterError: "bad_filter",
+    FetchError: "fetch",
     ModelError: "model",
     IndexProblem: "index",
     IndexMissingError: "index_missing",

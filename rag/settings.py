@@ -9,6 +9,7 @@
 | ``RAG_READER`` | the reader: a directory from ``python -m rag.reader.train`` or any Hugging Face extractive QA model (hub name or local path) | the reader shipped in ``rag/reader/weights`` |
 | ``RAG_READER_THRESHOLD`` | answer when the reader's best margin over "no answer" reaches this | the reader's own (calibrated when it was trained; 0 for a Hugging Face model) |
 | ``RAG_READER_PRECISION`` | the reader's arithmetic: ``auto`` (bf16 where the CPU has it natively, else fp32), ``fp32``, ``bf16``, ``int8`` (dynamically quantized linear layers) | ``auto`` |
+| ``RAG_FETCHED`` | where pages fetched with ``index --feed``/``--urls`` are kept (JSONL archives) | ``data/fetched`` |
 | ``RAG_STORE`` | a Milvus URI to search instead of FAISS | none: the index's FAISS file |
 | ``RAG_API_KEY`` | the key ``/api`` and ``/v1`` require (``Authorization: Bearer KEY``); ``ui.py --api-key`` wins over it | none: the API is open (unless ``--auth`` is set, see README) |
 | ``MILVUS_TOKEN`` | a Milvus server's token (``user:password`` or an API key), never written to disk | none |
@@ -26,6 +27,7 @@ __all__ = [
     "cache_dir",
     "default_data_dir",
     "default_docs_dir",
+    "default_fetch_dir",
     "default_index_dir",
     "default_store",
     "milvus_token",
@@ -56,6 +58,12 @@ def default_docs_dir() -> Path:
 def default_data_dir() -> Path:
     """Where the chat UI keeps uploaded files: ``data/uploads`` in the repository."""
     return REPO_ROOT / "data" / "uploads"
+
+
+def default_fetch_dir() -> Path:
+    """Where ``python -m rag index --feed/--urls`` keeps what it fetched: ``$RAG_FETCHED`` or
+    ``data/fetched`` in the repository."""
+    return Path(os.environ.get("RAG_FETCHED") or REPO_ROOT / "data" / "fetched")
 
 
 def model_name() -> str:

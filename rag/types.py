@@ -13,6 +13,7 @@ __all__ = [
     "Article",
     "Chunk",
     "Citation",
+    "Note",
     "Paragraph",
     "Skipped",
     "Span",
@@ -40,13 +41,19 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Article:
+    """A described article. The news metadata (``published``, ``url``, ``outlet``, ``author``) is "" when the
+    article does not say it; ``published`` is an ISO date ``YYYY-MM-DD`` read from the article, never the time it
+    was indexed."""
+
     id: str
     title: str
     text: str
     source: str
     subtitle: str = ""
     outlet: str = ""
-    reporter: str = ""
+    author: str = ""  # reporters or authors, joined by "、"
+    published: str = ""  # ISO date, "YYYY-MM-DD"
+    url: str = ""
     script: str = "simplified"  # "traditional" | "simplified" | "mixed"
     title_derived: bool = False  # True when the title was made from the lead, not a headline line
     paragraphs: tuple[Paragraph, ...] = ()
@@ -78,6 +85,15 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class Note:
+    """Something worth saying about a document that was read all the same (``source`` names the file and line,
+    e.g. ``news.jsonl:17``): a row without a title, an undated row."""
+
+    source: str
+    message: str
+
+
 def article_from_dict(d: dict[str, Any]) -> Article:
     """Inverse of ``Article.to_dict`` (JSON round trip)."""
     d = dict(d)
@@ -92,6 +108,9 @@ def article_from_dict(d: dict[str, Any]) -> Article:
         for p in d.get("paragraphs", ())
     )
     d["low_quality"] = tuple(Span(**s) for s in d.get("low_quality", ()))
+    if "reporter" in d:  # articles.jsonl of an index built before the news metadata: "reporter" is "author"
+        d["author"] = d.get("author") or d.pop("reporter")
+        d.pop("reporter", None)
     return Article(**d)
 
 
@@ -118,9 +137,16 @@ class Citation:
     answer_start: int | None = None  # the short answer inside the article (None when no short answer)
     answer_end: int | None = None
     score: float = 0.0
+    published: str = ""  # the article's ISO date ("" when unknown)
+    url: str = ""
+    also: tuple[
+        dict[str, str], ...
+    ] = ()  # reprints of the article: {"article_id", "outlet", "published", "url"}
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["also"] = [dict(a) for a in self.also]
+        return d
 
 
 @dataclass(frozen=True)
@@ -138,6 +164,9 @@ class Answer:
     resolved_question: str = ""  # the question after follow-up resolution ("" when unchanged)
     script: str = "simplified"  # the asker's script
     notice: str = ""  # e.g. "the question was cut to 500 characters"
+    # the date/outlet filter the search ran under ({"since", "until", "outlets", "articles": how many articles
+    # it let through}); {} when none
+    filters: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -152,4 +181,5 @@ class Answer:
             "resolved_question": self.resolved_question,
             "script": self.script,
             "notice": self.notice,
+            "filters": dict(self.filters),
         }

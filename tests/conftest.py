@@ -90,6 +90,21 @@ def fake_seed_index(tmp_path_factory) -> Path:
     return directory
 
 
+@pytest.fixture(scope="session")
+def dated_index(tmp_path_factory):
+    """``tests/news_fixtures.py``'s dated corpus (a port's yearly report in three years and outlets, a reprint,
+    other stories) indexed with FakeEmbedder(dim=64) and loaded, once per session: read it, never change it."""
+    import news_fixtures
+
+    from rag.embed import FakeEmbedder
+    from rag.index import BuildOptions, build_index, load_index
+
+    root = tmp_path_factory.mktemp("dated")
+    news_fixtures.write_dated_corpus(root / "docs")
+    build_index([root / "docs"], root / "index", BuildOptions(embedder=FakeEmbedder(dim=64)))
+    return load_index(root / "index", embedder=FakeEmbedder(dim=64))
+
+
 @pytest.fixture
 def fake_index_copy(fake_seed_index: Path, tmp_path: Path) -> Path:
     """A private, writable copy of ``fake_seed_index``."""

@@ -61,10 +61,13 @@ class VectorStore(ABC):
         """Remove the given ids; unknown ids are ignored. Returns how many were removed."""
 
     @abstractmethod
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` per query: ``(scores (m, k) float32, ids (m, k) int64)``, best first.
+    def search(
+        self, queries: np.ndarray, k: int, *, ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` per query: ``(scores (m, k) float32, ids (m, k) int64)``, best first; with ``ids``, among
+        those vectors only (the selection applied inside the search).
 
-        Slots beyond the number of stored vectors hold id ``-1`` and score ``-inf``.
+        Slots beyond the number of stored (or selected) vectors hold id ``-1`` and score ``-inf``.
         """
 
     @abstractmethod

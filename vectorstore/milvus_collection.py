@@ -63,6 +63,7 @@ class MilvusCollection:
         self._analyzer = dict(analyzer or DEFAULT_ANALYZER)
         self._client = self._connect(token)
         self.created = False  # whether this instance created the collection
+        self._has_meta = True  # the rows carry published/outlet/canonical (a collection made before: not)
         if self._call("check the collection", self._client.has_collection, collection):
             self._dim = self._open_existing(dim)
         elif dim is None:
@@ -138,7 +139,7 @@ class MilvusCollection:
 
     def _open_existing(self, dim: int | None) -> int:
         info = self._call("describe the collection", self._client.describe_collection, self._collection)
-        found, analyzer = check_fields(info, self._collection, public_uri(self._uri), dim)
+        found, analyzer, self._has_meta = check_fields(info, self._collection, public_uri(self._uri), dim)
         if analyzer is not None:
             self._analyzer = analyzer
         try:
@@ -172,6 +173,12 @@ class MilvusCollection:
     @property
     def index_type(self) -> str:
         return self._index_type
+
+    @property
+    def has_meta_fields(self) -> bool:
+        """Whether the rows carry the scalar fields filter expressions use (``published``, ``outlet``,
+        ``canonical``); a collection made before them must be moved again to be filtered."""
+        return self._has_meta
 
     def __len__(self) -> int:
         rows = self._call(

@@ -27,7 +27,9 @@ __all__ = [
     "FORMAT_VERSION",
     "INDEX_TYPES",
     "MAX_ARTICLE_ID_BYTES",
+    "MAX_OUTLET_BYTES",
     "MAX_TEXT_BYTES",
+    "META_FIELDS",
     "META_FILE",
     "analyzer_with_stopwords",
     "check_fields",
@@ -49,6 +51,12 @@ DEFAULT_HNSW = {"M": 16, "efConstruction": 64, "ef": 128}
 BM25_K1, BM25_B = 1.5, 0.75
 MAX_TEXT_BYTES = 65535
 MAX_ARTICLE_ID_BYTES = 512
+MAX_OUTLET_BYTES = 512
+META_FIELDS = (
+    "published",
+    "outlet",
+    "canonical",
+)  # scalar fields for filter expressions (rag.search.filters)
 FORMAT = "rag-news/milvus-store"
 FORMAT_VERSION = 1
 _SCHEMES = ("http", "https", "tcp")
@@ -122,6 +130,9 @@ def collection_schema(
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("article_id", DataType.VARCHAR, max_length=MAX_ARTICLE_ID_BYTES)
+    schema.add_field("published", DataType.VARCHAR, max_length=16)  # ISO date, "" when unknown
+    schema.add_field("outlet", DataType.VARCHAR, max_length=MAX_OUTLET_BYTES)  # the outlet as compared
+    schema.add_field("canonical", DataType.BOOL)  # searched without a filter (not a reprint of another row)
     schema.add_field(
         "text",
         DataType.VARCHAR,
@@ -153,9 +164,10 @@ def collection_schema(
 
 def check_fields(
     info: dict[str, Any], collection: str, uri: str, dim: int | None
-) -> tuple[int, dict[str, Any] | None]:
+) -> tuple[int, dict[str, Any] | None, bool]:
     """The dimension and analyzer of an existing collection (``describe_collection``'s ``info``), checked
-    to be a rag-news collection of ``dim``-d vectors (any dimension when ``dim`` is None)."""
+    to be a rag-news collection of ``dim``-d vectors (any dimension when ``dim`` is None), and whether it has
+    the scalar fields that filters need (:data:`META_FIELDS`; a collection made before them has not)."""
     fields = {f["name"]: f for f in info.get("fields", [])}
     missing = {"id", "article_id", "text", "dense", "sparse"} - fields.keys()
     if missing:
@@ -172,7 +184,7 @@ def check_fields(
         )
     raw = fields["text"].get("params", {}).get("analyzer_params")
     analyzer = (json.loads(raw) if isinstance(raw, str) else dict(raw)) if raw else None
-    return found, analyzer
+    return found, analyzer, all(f in fields for f in META_FIELDS)
 
 
 def read_config(directory: Path) -> dict[str, Any]:

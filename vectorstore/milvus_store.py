@@ -7,6 +7,9 @@ Collection schema (one row per chunk)::
 
     id          INT64 primary key      the vector id (in a rag index: the chunk's position)
     article_id  VARCHAR(512)           for deletes by article (a filter expression)
+    published   VARCHAR(16)            the article's ISO date ("" when unknown), for date filters
+    outlet      VARCHAR(512)           the article's outlet as compared (``rag.search.filters.outlet_key``)
+    canonical   BOOL                   searched without a filter (false for a reprint of another row's article)
     text        VARCHAR(65535 bytes)   Simplified matching text, analyzed by ``analyzer`` (default jieba)
     dense       FLOAT_VECTOR(dim)      L2-normalised here; index FLAT (exact, default) or HNSW; metric IP
     sparse      SPARSE_FLOAT_VECTOR    output of a BM25 function over ``text``; SPARSE_INVERTED_INDEX, BM25
@@ -54,6 +57,7 @@ from .milvus_config import (
     FORMAT_VERSION,
     INDEX_TYPES,
     MAX_ARTICLE_ID_BYTES,
+    MAX_OUTLET_BYTES,
     MAX_TEXT_BYTES,
     META_FILE,
     analyzer_with_stopwords,
@@ -146,8 +150,10 @@ class MilvusStore(MilvusCollection, VectorStore):
         texts: Sequence[str] | None = None,
         article_ids: Sequence[str] | None = None,
         check_new: bool = True,
+        meta: Sequence[tuple[str, str, bool]] | None = None,
     ) -> None:
-        """Add rows: vectors (normalised here), and optionally their matching text (for BM25) and article id.
+        """Add rows: vectors (normalised here), and optionally their matching text (for BM25), article id and
+        ``meta`` per row: (published, outlet key, canonical) for filter expressions (default "", "", true).
 
         Rows without text are found by dense search only. ``check_new=False`` skips the look-up that rejects
         ids already stored (for a bulk load into a new collection).
@@ -156,10 +162,14 @@ class MilvusStore(MilvusCollection, VectorStore):
         n = ids.shape[0]
         texts = [""] * n if texts is None else list(texts)
         article_ids = [""] * n if article_ids is None else list(article_ids)
-        if len(texts) != n or len(article_ids) != n:
-            raise ValueError(f"got {n} ids, {len(texts)} texts and {len(article_ids)} article ids")
+        meta = [("", "", True)] * n if meta is None else list(meta)
+        if len(texts) != n or len(article_ids) != n or len(meta) != n:
+            raise ValueError(
+                f"got {n} ids, {len(texts)} texts, {len(article_ids)} article ids, {len(meta)} meta"
+            )
         check_strings(texts, "text", MAX_TEXT_BYTES)
         check_strings(article_ids, "article id", MAX_ARTICLE_ID_BYTES)
+        check_strings([m[1] for m in meta], "outlet", MAX_OUTLET_BYTES)
         if n == 0:
             return
         vecs = unit_rows(vecs, "vectors")
@@ -169,10 +179,32 @@ class MilvusStore(MilvusCollection, VectorStore):
                 raise ValueError(f"ids already in the store: {taken[:5]}{' ...' if len(taken) > 5 else ''}")
         for start in range(0, n, _BATCH):
             rows = [
-                {"id": int(ids[i]), "article_id": article_ids[i], "text": texts[i], "dense": vecs[i].tolist()}
+                {"id": int(ids[i]), "article_id": article_ids[i], "text": texts[i], "dense": vecs[i].tolist(),
+                 **self._meta_row(meta[i])}
                 for i in range(start, min(n, start + _BATCH))
-            ]
+            ]  # fmt: skip
             self._call("insert rows", self._client.insert, self._collection, rows)
+
+    def _meta_row(self, meta: tuple[str, str, bool]) -> dict[str, Any]:
+        if not self._has_meta:
+            return {}
+        published, outlet, canonical = meta
+        return {"published": published, "outlet": outlet, "canonical": bool(canonical)}
+
+    def _where(self, where: str, ids: np.ndarray | None) -> str:
+        """The filter expression of a search: ``where`` (on the scalar fields) or the ``ids`` to search."""
+        if where and not self._has_meta:
+            raise StoreMismatchError(
+                f"Milvus collection {self._collection!r} was made before date and outlet filters (its rows have "
+                "no published/outlet/canonical fields)",
+                hint="move the index again with python -m rag migrate --replace",
+                path=public_uri(self._uri),
+            )
+        if ids is not None:
+            wanted = np.unique(check_ids(np.asarray(ids), allow_duplicates=True)).tolist()
+            by_id = f"id in {wanted}"
+            return f"({where}) and {by_id}" if where else by_id
+        return where
 
     def add_texts(self, ids: np.ndarray, texts: Sequence[str], article_ids: Sequence[str]) -> None:
         """Set the matching text and article id of rows already stored (their vectors stay)."""
@@ -184,10 +216,12 @@ class MilvusStore(MilvusCollection, VectorStore):
         check_strings(article_ids, "article id", MAX_ARTICLE_ID_BYTES)
         for start in range(0, ids.size, _BATCH):
             part = ids[start : start + _BATCH]
+            fields = ["dense", *(("published", "outlet", "canonical") if self._has_meta else ())]
             rows = self._call(
-                "read vectors", self._client.get, self._collection, ids=part.tolist(), output_fields=["dense"]
+                "read vectors", self._client.get, self._collection, ids=part.tolist(), output_fields=fields
             )
             vectors = {int(r["id"]): r["dense"] for r in rows}
+            kept = {int(r["id"]): {f: r[f] for f in fields[1:]} for r in rows}
             unknown = [int(i) for i in part if int(i) not in vectors]
             if unknown:
                 raise ValueError(f"ids not in the store: {unknown[:5]}{' ...' if len(unknown) > 5 else ''}")
@@ -197,6 +231,7 @@ class MilvusStore(MilvusCollection, VectorStore):
                     "article_id": article_ids[at],
                     "text": texts[at],
                     "dense": list(vectors[int(i)]),
+                    **kept[int(i)],
                 }
                 for at, i in enumerate(part, start=start)
             ]
@@ -241,11 +276,16 @@ class MilvusStore(MilvusCollection, VectorStore):
             return {"metric_type": "IP", "params": {"ef": self._index_params["ef"]}}
         return {"metric_type": "IP"}
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, *, ids: np.ndarray | None = None, where: str = ""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Dense top-``k``; ``where``: a filter expression on the scalar fields, ``ids``: only these rows (both
+        applied by Milvus inside the search)."""
         k = check_k(k)
         q = check_vectors(queries, self._dim, what="queries")
         scores, labels = missing_results(q.shape[0], k)
-        if q.shape[0] == 0:
+        expr = self._where(where, ids)
+        if q.shape[0] == 0 or (ids is not None and len(ids) == 0):
             return scores, labels
         q = unit_rows(q, "queries")
         limit = min(k, _MAX_TOPK)
@@ -262,6 +302,7 @@ class MilvusStore(MilvusCollection, VectorStore):
                 limit=limit,
                 search_params=params,
                 output_fields=["id"],
+                filter=expr,
             )
             for row, hits in enumerate(result, start=start):
                 for j, hit in enumerate(hits[:limit]):
@@ -270,24 +311,24 @@ class MilvusStore(MilvusCollection, VectorStore):
         return scores, labels
 
     def keyword_search(
-        self, text: str, k: int, *, ids: Sequence[int] | np.ndarray | None = None
+        self, text: str, k: int, *, ids: Sequence[int] | np.ndarray | None = None, where: str = ""
     ) -> tuple[np.ndarray, np.ndarray]:
         """BM25 top-``k`` for ``text`` run in Milvus with the collection's analyzer: ``(scores, ids)``, 1-D,
         best first, positive scores only (documents sharing no term are left out). ``ids`` limits the search
-        to those rows (a filter), e.g. to score given candidates."""
+        to those rows (a filter), e.g. to score given candidates; ``where`` is a filter expression on the
+        scalar fields."""
         k = check_k(k)
         if not isinstance(text, str):
             raise TypeError(f"text must be str, got {type(text).__name__}")
         empty = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         if not text.strip():
             return empty
-        expr = ""
         if ids is not None:
             wanted = check_ids(np.asarray(ids), allow_duplicates=True)
             if wanted.size == 0:
                 return empty
-            expr = f"id in {np.unique(wanted).tolist()}"
             k = min(k, int(np.unique(wanted).size))
+        expr = self._where(where, None if ids is None else np.asarray(ids))
         result = self._call(
             "run a BM25 search",
             self._client.search,
@@ -306,12 +347,14 @@ class MilvusStore(MilvusCollection, VectorStore):
         order = np.argsort(-scores[keep], kind="stable")  # best first, whatever the sign convention
         return scores[keep][order], found[keep][order]
 
-    def keyword_scores(self, text: str, depth: int, n: int, include: np.ndarray | None = None) -> np.ndarray:
+    def keyword_scores(
+        self, text: str, depth: int, n: int, include: np.ndarray | None = None, *, where: str = ""
+    ) -> np.ndarray:
         """Engine BM25 laid out as ``rag.search.KeywordIndex.scores``: an ``(n,)`` array indexed by id, with
-        the top-``depth`` documents' scores and, for ``include`` (e.g. the dense candidates), theirs too;
-        0 elsewhere. Ids must be below ``n``."""
+        the top-``depth`` documents' scores (among rows matching ``where``) and, for ``include`` (e.g. the dense
+        candidates), theirs too; 0 elsewhere. Ids must be below ``n``."""
         out = np.zeros(n, dtype=np.float32)
-        scores, found = self.keyword_search(text, depth)
+        scores, found = self.keyword_search(text, depth, where=where)
         out[found] = scores
         if include is not None:
             extra = np.setdiff1d(np.asarray(include, dtype=np.int64), found)

@@ -27,12 +27,26 @@ def get_index(index: Index | Path | str | None = None, *, store: str | None = No
     return live_index(Path(index), store).get()
 
 
+Outlets = str | list[str] | tuple[str, ...] | None
+
+
 def retrieve(
-    question: str, k: int = 5, *, index: Index | Path | str | None = None, store: str | None = None
+    question: str,
+    k: int = 5,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    outlets: Outlets = None,
+    index: Index | Path | str | None = None,
+    store: str | None = None,
 ) -> list[Hit]:
     """The ``k`` passages that best answer ``question``, best first, from ``index`` (default: the seeds index;
-    ``store``: see :func:`get_index`)."""
-    return retrieve_from(get_index(index, store=store), question, k)
+    ``store``: see :func:`get_index`), among articles published ``since``..``until`` (ISO dates, inclusive;
+    ``YYYY-MM`` or ``YYYY`` for a month or a year) by one of ``outlets``. The filter is applied inside the
+    search: ``k`` hits after filtering, none when it matches no article."""
+    return retrieve_from(
+        get_index(index, store=store), question, k, since=since, until=until, outlets=outlets
+    )
 
 
 def answer(
@@ -43,9 +57,17 @@ def answer(
     k: int = 5,
     store: str | None = None,
     reader: Reader | str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    outlets: Outlets = None,
 ) -> Answer:
     """An extracted, cited answer to ``question`` (``history``: earlier turns, for follow-up questions;
     ``store``: see :func:`get_index`; ``reader``: a Reader, or a reader directory or HF QA model name, default
-    ``$RAG_READER``, else the shipped reader)."""
+    ``$RAG_READER``, else the shipped reader; ``since``/``until``/``outlets``: as for :func:`retrieve`; a filter
+    that matches no article answers "not found" with a notice saying so)."""
     chosen = reader if reader is not None and not isinstance(reader, str) else load_reader(reader)
-    return answer_from(get_index(index, store=store), question, history=history, k=k, reader=chosen)
+    found = answer_from(
+        get_index(index, store=store), question, history=history, k=k, reader=chosen,
+        since=since, until=until, outlets=outlets,
+    )  # fmt: skip
+    return found

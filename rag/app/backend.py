@@ -8,6 +8,7 @@ stem, so rebuilding the index from ``seeds/`` plus the uploads folder gives the 
 from __future__ import annotations
 
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -15,14 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from rag.app import render_html as R
+from rag.app.fetched import fetch_lines
 from rag.app.live import LiveIndex, live_index
 from rag.app.messages import document_reason
 from rag.errors import DocumentError, RagError
 from rag.extract import pipeline
 from rag.extract.followup import resolve_followup
-from rag.index import Index, WriteOptions, live_generation_name, update_index
+from rag.index import BuildReport, Index, WriteOptions, live_generation_name, update_index
 from rag.index.migrate import MilvusCopy
-from rag.ingest.files import read_article
+from rag.ingest.archive import ARCHIVE_SUFFIXES
+from rag.ingest.files import read_article, read_documents
 from rag.reader import load_reader
 from rag.search import MAX_QUESTION_CHARS, Hit, prepare_question, retrieve_from
 from rag.settings import default_data_dir, default_docs_dir, default_index_dir
@@ -41,7 +44,7 @@ __all__ = [
 ]
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".jsonl", ".csv")
 MAX_K = 20
 _STAGES = {  # rag.index progress messages, in Chinese
     "embedding": "计算段落和句子向量",
@@ -163,13 +166,41 @@ class Backend:
         load_reader(self.reader).warm_up()
         pipeline.answer_from(self.index(), "秦皇岛市委书记是谁？", reader=load_reader(self.reader))
 
-    def ask(self, question: str, history: Turns | None = None, k: int = 5) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Turns | None = None,
+        k: int = 5,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        outlets: str | Sequence[str] | None = None,
+    ) -> Answer:
         return pipeline.answer_from(
-            self.index(), question, history=_cut(history), k=_clamp(k), reader=load_reader(self.reader)
+            self.index(), question, history=_cut(history), k=_clamp(k), reader=load_reader(self.reader),
+            since=since, until=until, outlets=_names(outlets),
+        )  # fmt: skip
+
+    def retrieve(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        outlets: str | Sequence[str] | None = None,
+    ) -> list[Hit]:
+        return retrieve_from(
+            self.index(), question, _clamp(k), since=since, until=until, outlets=_names(outlets)
         )
 
-    def retrieve(self, question: str, k: int = 5) -> list[Hit]:
-        return retrieve_from(self.index(), question, _clamp(k))
+    def outlets(self) -> list[str]:
+        """The outlets of the indexed articles, most articles first (the UI's outlet choice)."""
+        counts: dict[str, int] = {}
+        for a in self.index().articles.values():
+            if a.outlet:
+                counts[a.outlet] = counts.get(a.outlet, 0) + 1
+        return sorted(counts, key=lambda o: (-counts[o], o))
 
     def resolve(self, question: str, history: Turns | None) -> str:
         """The question a follow-up stands for after the conversation ``history`` (Simplified, as the search
@@ -219,8 +250,10 @@ class Backend:
         articles = sorted(self.index().articles.values(), key=lambda a: a.id)
         return [(f"{R.one_line(a.title, 40)}（{a.id}）", a.id) for a in articles]
 
-    def _accept(self, path: Path, taken: set[str], index: Index) -> tuple[Article, str]:
-        """Check one uploaded file and read it as an article with the id it will keep (its safe file stem)."""
+    def _accept(self, path: Path, taken: set[str], index: Index) -> tuple[Path, list[Article], str]:
+        """Check one uploaded file and read its articles (one, or an archive's rows) with the ids and source
+        they will keep: the file's safe stem, its place in the uploads folder. Returns (that place, the
+        articles, what was left out of an archive)."""
         name = R.safe_filename(path.name)
         suffix = Path(name).suffix
         if suffix not in UPLOAD_SUFFIXES:
@@ -233,11 +266,24 @@ class Backend:
         stem = Path(name).stem
         while stem in taken or (stem in index.articles and not self.is_upload(index.articles[stem].source)):
             stem += "_u"  # never replace a built-in article by uploading a file of the same name
+        final = (self.data_dir / f"{stem}{suffix}").resolve()
         try:
-            article = read_article(path, article_id=stem, max_bytes=MAX_UPLOAD_BYTES)
+            if suffix not in ARCHIVE_SUFFIXES:
+                article = read_article(path, article_id=stem, max_bytes=MAX_UPLOAD_BYTES)
+                return final, [replace(article, source=str(final))], ""
+            with (
+                tempfile.TemporaryDirectory() as tmp
+            ):  # rows are named after the file: read it under its name
+                staged = Path(tmp) / final.name
+                shutil.copyfile(path, staged)
+                read = read_documents(staged)
         except DocumentError as exc:
             raise DocumentError(f"无法读取（{document_reason(exc)}）", code=exc.code) from exc
-        return replace(article, source=str((self.data_dir / f"{stem}{suffix}").resolve())), stem
+        if not read.articles:
+            raise DocumentError(f"无法读取（没有可用的行：{len(read.skipped)} 行有问题）", code="no_text")
+        rows = [replace(a, source=a.source.replace(str(staged), str(final), 1)) for a in read.articles]
+        left = f"，{len(read.skipped)} 行无法读取" if read.skipped else ""
+        return final, rows, left
 
     def add_files(self, paths: Sequence[str | Path], progress: Progress) -> list[str]:
         """Index the accepted files, then keep them in the uploads folder; one message per file (the 文档
@@ -255,48 +301,87 @@ class Backend:
                 "this index lives in memory only: documents cannot be added", code="index_in_memory"
             )
         outcomes: list[FileOutcome] = []
-        accepted: list[tuple[Path, Article]] = []
+        accepted: list[tuple[Path, Path, list[Article]]] = []
         by_hash = {a.content_hash: a for a in index.articles.values()}
         for i, raw in enumerate(paths):
             path = Path(raw)
             shown = R.one_line(path.name)  # a name holding line breaks stays on its message's line
             progress(0.1 * i / max(1, len(paths)), "读取文件")
             try:
-                article, stem = self._accept(path, {a.id for _, a in accepted}, index)
+                taken = {final.stem for _, final, _ in accepted}
+                final, articles, left = self._accept(path, taken, index)
             except (DocumentError, OSError) as exc:
                 code = exc.code if isinstance(exc, DocumentError) else "unreadable"
                 outcomes.append(FileOutcome(shown, "refused", f"{shown}：{exc}", code=code))
                 continue
-            same = by_hash.get(article.content_hash)
-            if same is not None and same.id != stem:
-                message = f"{shown}：内容与已有文章《{same.title}》相同，已跳过"
-                outcomes.append(FileOutcome(shown, "duplicate", message, same.id, same.title))
-                continue
-            by_hash[article.content_hash] = article
-            accepted.append((path, article))
-            status, verb = ("updated", "已更新") if stem in index.articles else ("added", "已加入")
-            message = f"{shown}：{verb}《{article.title}》（编号 {stem}）"
-            outcomes.append(FileOutcome(shown, status, message, stem, article.title))
+            if len(articles) == 1 and not left and final.suffix not in ARCHIVE_SUFFIXES:
+                article = articles[0]
+                same = by_hash.get(article.content_hash)
+                if same is not None and same.id != article.id:
+                    message = f"{shown}：内容与已有文章《{same.title}》相同，已跳过"
+                    outcomes.append(FileOutcome(shown, "duplicate", message, same.id, same.title))
+                    continue
+                status, verb = ("updated", "已更新") if article.id in index.articles else ("added", "已加入")
+                message = f"{shown}：{verb}《{article.title}》（编号 {article.id}）"
+                outcomes.append(FileOutcome(shown, status, message, article.id, article.title))
+            else:  # an archive: many articles, no one id
+                message = f"{shown}：已加入 {len(articles)} 篇文章{left}"
+                outcomes.append(FileOutcome(shown, "added", message))
+            by_hash.update((a.content_hash, a) for a in articles)
+            accepted.append((path, final, articles))
         if not accepted:
             return UploadReport(tuple(outcomes))
+        report = self._index_accepted(accepted, index, progress)
+        return UploadReport(tuple(outcomes), True, report.articles, report.chunks)
+
+    def _index_accepted(
+        self, accepted: list[tuple[Path, Path, list[Article]]], index: Index, progress: Progress
+    ) -> BuildReport:
+        """One update with every accepted article, then the files kept in the uploads folder."""
 
         def stage(fraction: float, message: str) -> None:
             label = next((v for k, v in _STAGES.items() if message.startswith(k)), "建立索引")
             progress(0.1 + 0.9 * fraction, label)
 
+        assert self.directory is not None
         with self._write_lock:
-            add = [a for _, a in accepted]
+            add = [a for _, _, articles in accepted for a in articles]
             self.data_dir.mkdir(
                 parents=True, exist_ok=True
             )  # first, so the index records it as a docs folder
             options = WriteOptions(embedder=index.embedder, progress=stage, hook=MilvusCopy())
             report = update_index(self.directory, add=add, options=options)
-            for path, article in accepted:
-                old = index.articles.get(article.id)
-                if old is not None and old.source != article.source and self.is_upload(old.source):
-                    Path(old.source).unlink(missing_ok=True)  # replaced by a file with another suffix
-                shutil.copyfile(path, article.source)
-        return UploadReport(tuple(outcomes), True, report.articles, report.chunks)
+            for path, final, articles in accepted:
+                for article in articles:
+                    old = index.articles.get(article.id)
+                    if old is not None and old.source != article.source and self.is_upload(old.source):
+                        Path(old.source).unlink(missing_ok=True)  # replaced by a file with another suffix
+                shutil.copyfile(path, final)
+        return report
+
+    def add_urls(self, text: str, progress: Progress) -> list[str]:
+        """Fetch the feeds or pages named one per line in ``text``, keep them as archives in the uploads
+        folder's ``fetched/``, and index them; one message per failed URL."""
+        index = self.index()
+        if self.directory is None:
+            return ["这个索引只在内存中，不能加入文档。"]
+        lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+        if not lines:
+            return ["请先输入订阅源或网址。"]
+        progress(0.05, "抓取网页")
+        written, failed = fetch_lines(self.data_dir / "fetched", lines)
+        messages = [f"{R.one_line(s.source, 80)}：抓取失败（{s.reason}）" for s in failed]
+        articles = [a for path in written for a in read_documents(path).articles]
+        if not articles:
+            return [*messages, "没有抓取到文章，索引没有改变。"]
+        progress(0.5, "建立索引")
+        with self._write_lock:
+            options = WriteOptions(embedder=index.embedder, hook=MilvusCopy())
+            built = update_index(self.directory, add=articles, options=options)
+        messages.append(
+            f"已抓取 {len(articles)} 篇文章。索引现有 {built.articles} 篇文章、{built.chunks} 个段落块。"
+        )
+        return messages
 
     def remove(self, article_id: str) -> str:
         """Remove an article from the index (and an upload's file); the 文档 tab's message."""
@@ -333,6 +418,13 @@ def too_large_message(size: int) -> str:
 def _cut(history: Turns | None) -> list[tuple[str, str]]:
     """Earlier turns cut as a question is: one 100,000-character turn must not slow down every later one."""
     return [(q[:MAX_QUESTION_CHARS], a[:MAX_QUESTION_CHARS]) for q, a in history or ()]
+
+
+def _names(outlets: str | Sequence[str] | None) -> str | list[str] | None:
+    """Outlet names as the UI and API send them: a list, a comma-separated string, or nothing."""
+    if outlets is None or isinstance(outlets, str):
+        return outlets or None
+    return [o for o in outlets if isinstance(o, str)] or None
 
 
 def _clamp(k: Any) -> int:

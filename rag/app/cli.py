@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.app.api import answer, get_index
+from rag.app.fetched import fetch_sources
 from rag.app.render_text import format_answer
 from rag.embed import load_embedder
 from rag.errors import IndexProblem, RagError
@@ -19,8 +20,10 @@ from rag.index import BuildOptions, build_index
 from rag.index.migrate import MilvusCopy, MilvusTarget, migrate_to_milvus
 from rag.index.milvus import ANALYZERS, default_analyzer
 from rag.ingest import ingest
+from rag.ingest.feeds import FetchOptions
 from rag.search import retrieve_from
-from rag.settings import default_docs_dir, default_index_dir
+from rag.settings import default_docs_dir, default_fetch_dir, default_index_dir
+from rag.types import Note, Skipped
 
 __all__ = ["build_parser", "main"]
 
@@ -40,6 +43,16 @@ def _print_json(obj: object) -> None:
     sys.stdout.write("\n")
 
 
+_NOTES_SHOWN = 20
+
+
+def _print_notes(notes: Sequence[Note]) -> None:
+    for n in notes[:_NOTES_SHOWN]:
+        print(f"note {n.source}: {n.message}", file=sys.stderr)
+    if len(notes) > _NOTES_SHOWN:
+        print(f"note: … and {len(notes) - _NOTES_SHOWN} more (--json lists them all)", file=sys.stderr)
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     result = ingest(args.paths)
     if args.json:
@@ -48,7 +61,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     for a in result.articles:
         n = sum(c.article_id == a.id for c in result.chunks)
         print(f"{a.id}  [{a.script}] {a.title}")
-        meta = [f"outlet: {a.outlet}" if a.outlet else "", f"reporter: {a.reporter}" if a.reporter else ""]
+        meta = [
+            f"published: {a.published}" if a.published else "",
+            f"outlet: {a.outlet}" if a.outlet else "",
+            f"author: {a.author}" if a.author else "",
+            f"url: {a.url}" if a.url else "",
+        ]
         if a.subtitle:
             meta.insert(0, f"subtitle: {a.subtitle}")
         meta.append(f"{len(a.paragraphs)} paragraphs, {n} chunks, {len(a.text)} chars")
@@ -57,21 +75,34 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print("    " + "; ".join(m for m in meta if m))
     for s in result.skipped:
         print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
+    _print_notes(result.notes)
     print(f"{len(result.articles)} articles, {len(result.chunks)} chunks, {len(result.skipped)} skipped")
     return 0
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    docs = args.docs or [default_docs_dir()]
+    docs = list(args.docs or [default_docs_dir()])
     directory = args.index or default_index_dir()
+    failed: list[Skipped] = []
+    if args.feed or args.urls:
+        folder = args.fetched or default_fetch_dir()
+        fetching = FetchOptions(timeout=args.timeout)
+        written, failed = fetch_sources(folder, args.feed or (), args.urls or (), fetching)
+        for s in failed:
+            print(f"failed {s.source}: {s.reason}", file=sys.stderr)
+        print(f"fetched into {', '.join(map(str, written)) or 'nothing'}", file=sys.stderr)
+        if folder.is_dir() and folder not in docs:
+            docs.append(folder)
     embedder = load_embedder(args.model)
     print(f"indexing {', '.join(map(str, docs))} into {directory} with {embedder.name}", file=sys.stderr)
     options = BuildOptions(
         embedder=embedder, rebuild=args.rebuild, store_kind=args.store_kind, hook=MilvusCopy(args.store)
     )
     report = build_index(docs, directory, options)
-    for s in report.skipped:
+    report.skipped = [*failed, *report.skipped]
+    for s in report.skipped[len(failed) :]:
         print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
+    _print_notes(report.notes)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -79,17 +110,25 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    return {"since": args.since, "until": args.until, "outlets": args.outlet}
+
+
 def _cmd_search(args: argparse.Namespace) -> int:
-    hits = retrieve_from(get_index(args.index, store=args.store), args.question, args.k)
+    hits = retrieve_from(get_index(args.index, store=args.store), args.question, args.k, **_filters(args))
     if args.json:
         _print_json({"question": args.question, "hits": [h.to_dict() for h in hits]})
         return 0
+    if not hits and (args.since or args.until or args.outlet):
+        print("(no article matches the filter)")
     if hits and hits[0].truncated:
         print("(the question was cut to its first 500 characters)")
     for h in hits:
         terms = "、".join(h.matched_terms) or "-"
+        meta = " · ".join(p for p in (h.outlet, h.published) if p)
         print(
-            f"[{h.rank}] {h.score:+.3f}  {h.title} · 第{h.paragraph}段 [{h.start}:{h.end}]  {h.chunk.article_id}"
+            f"[{h.rank}] {h.score:+.3f}  {h.title} · {meta + ' · ' if meta else ''}第{h.paragraph}段 "
+            f"[{h.start}:{h.end}]  {h.chunk.article_id}"
         )
         print(f"     dense {h.dense_score:.3f}  keyword {h.keyword_score:.2f}  matched: {terms}")
         print(f"     {h.text[:160]}{'…' if len(h.text) > 160 else ''}")
@@ -97,7 +136,9 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    result = answer(args.question, index=args.index, k=args.k, store=args.store, reader=args.reader)
+    result = answer(
+        args.question, index=args.index, k=args.k, store=args.store, reader=args.reader, **_filters(args)
+    )
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -185,12 +226,24 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD, YYYY-MM, YYYY)"
+    )
+    p.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    p.add_argument(
+        "--outlet", action="append", metavar="NAME", help="only articles of this outlet (repeatable)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="Chinese news question answering")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="show the articles and chunks that indexing would make")
-    p.add_argument("paths", nargs="+", type=Path, help="files or directories (.txt, .md, .html)")
+    p.add_argument(
+        "paths", nargs="+", type=Path, help="files or directories (.txt .md .html .docx .pdf .jsonl .csv)"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object: articles, chunks, skipped")
     p.set_defaults(handler=_cmd_ingest)
 
@@ -212,6 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="also copy the index into Milvus (milvus://host:port or PATH.db); an index already moved there is "
         "kept in step without this flag",
     )
+    p.add_argument("--feed", action="append", metavar="URL", help="also fetch this RSS/Atom feed's articles")
+    p.add_argument(
+        "--urls", action="append", type=Path, metavar="FILE", help="also fetch these pages (one URL a line)"
+    )
+    p.add_argument(
+        "--fetched",
+        type=Path,
+        metavar="DIR",
+        help="where fetched articles are kept (default $RAG_FETCHED, data/fetched)",
+    )
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per fetched URL (default 10)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_index)
 
@@ -220,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--index", type=Path, help="index directory (default: the seeds index, built if missing)")
     p.add_argument("--store", metavar="URI", help=STORE_HELP)
+    _add_filters(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_search)
 
@@ -229,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path, help="index directory (default: the seeds index, built if missing)")
     p.add_argument("--store", metavar="URI", help=STORE_HELP)
     p.add_argument("--reader", metavar="NAME_OR_PATH", help=READER_HELP)
+    _add_filters(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_ask)
 

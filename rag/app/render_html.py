@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from rag.app.render_text import attribution, dated, reprint_line
 from rag.types import Answer, Article, Citation
 
 __all__ = [
@@ -65,8 +66,8 @@ def one_line(text: str, limit: int | None = None) -> str:
     return text
 
 
-def _where(outlet: str, paragraph: int) -> str:
-    return " · ".join(p for p in (outlet, f"第 {paragraph} 段") if p)
+def _where(outlet: str, paragraph: int, published: str = "") -> str:
+    return " · ".join(p for p in (outlet, published, f"第 {paragraph} 段") if p)
 
 
 def _marks(citations: Sequence[Citation]) -> str:
@@ -105,10 +106,13 @@ def answer_markdown(answer: Answer) -> str:
                 lines.append(f"{i}\\. {where}：{md_escape(one_line(hit.text, 70))}")
         return "\n".join(lines)
     if answer.answer:
-        short = md_escape(one_line(answer.answer))
+        short = md_escape(one_line(dated(answer.answer, answer)))
         lines += [f"{ANSWER_PREFIX}<strong>{short}</strong> {_marks(answer.citations[:1])}", ""]
     if answer.sentence:
-        lines.append(f"> {_emphasise(answer.sentence, answer.answer)} {_marks(answer.citations)}")
+        sentence = dated(answer.sentence, answer)
+        lines.append(f"> {_emphasise(sentence, dated(answer.answer, answer))} {_marks(answer.citations)}")
+    if answer.citations and (said := attribution(answer.citations[0], answer.script)):
+        lines += ["", f"<em>{md_escape(said)}</em>"]
     for alt in answer.alternatives:
         text = md_escape(one_line(alt.answer or alt.sentence, 80))
         if text:
@@ -117,8 +121,13 @@ def answer_markdown(answer: Answer) -> str:
     if cited:
         lines += ["", "来源："]
         for c in cited:
-            title, where = md_escape(one_line(c.title, 60)), md_escape(_where(c.outlet, c.paragraph))
-            lines.append(f"\\[{c.number}\\] 《{title}》 {where}")
+            title = md_escape(one_line(c.title, 60))
+            where = md_escape(_where(c.outlet, c.paragraph, c.published))
+            also = reprint_line(c, answer.script)
+            lines.append(
+                f"\\[{c.number}\\] 《{title}》 {where}"
+                + (f"（{md_escape(one_line(also, 120))}）" if also else "")
+            )
     if answer.confidence:
         lines += ["", f"<em>可信度 {round(answer.confidence * 100)}\\%</em>"]
     return "\n".join(lines)
@@ -239,13 +248,36 @@ def _hit_for(citation: Citation, hits: Sequence[Any]) -> Any | None:
     return (inside or [h for h in same if h.paragraph == citation.paragraph] or [None])[0]
 
 
-def _card(number: str, title: str, meta: str, body: str, scores: str, kind: str = "") -> str:
+def _link(url: str) -> str:
+    """A source's address as a link (http and https only; anything else is shown as text)."""
+    if not url:
+        return ""
+    if re.match(r"^https?://", url, re.I):
+        href = html.escape(url, quote=True)
+        return f' · <a class="rag-url" href="{href}" target="_blank" rel="noopener noreferrer">{html.escape(one_line(url, 60))}</a>'
+    return f" · {html.escape(one_line(url, 60))}"
+
+
+def _also_html(citation: Citation | None) -> str:
+    """ "同时刊载": the other outlets that ran the story, each with its date and a link to its copy."""
+    if citation is None or not citation.also:
+        return ""
+    items = []
+    for a in citation.also:
+        name = html.escape(" ".join(p for p in (a["outlet"] or a["article_id"], a["published"]) if p))
+        items.append(f"<li>{name}{_link(a['url'])}</li>")
+    return f'<div class="rag-also">同时刊载：<ul>{"".join(items)}</ul></div>'
+
+
+def _card(
+    number: str, title: str, meta: str, body: str, scores: str, kind: str = "", url: str = "", also: str = ""
+) -> str:
     return (
         f'<section class="rag-card{kind}">'
         f'<div class="rag-card-head"><span class="rag-num">{html.escape(number)}</span>'
         f'<span class="rag-title">{html.escape(title)}</span></div>'
-        f'<div class="rag-meta">{html.escape(meta)}</div>'
-        f'<div class="rag-para">{body}</div>{scores}</section>'
+        f'<div class="rag-meta">{html.escape(meta)}{_link(url)}</div>'
+        f'<div class="rag-para">{body}</div>{also}{scores}</section>'
     )
 
 
@@ -271,9 +303,11 @@ def sources_html(answer: Answer, articles: Mapping[str, Article], hits: Sequence
         _card(
             f"[{c.number}]",
             c.title,
-            _where(c.outlet, c.paragraph),
+            _where(c.outlet, c.paragraph, c.published),
             _citation_body(c, articles.get(c.article_id)),
             _scores_html(_hit_for(c, hits), c),
+            url=c.url,
+            also=_also_html(c),
         )
         for c in _all_citations(answer)
     ]
@@ -288,10 +322,11 @@ def closest_html(hits: Sequence[Any], note: str = "") -> str:
         _card(
             f"#{h.rank}",
             h.title,
-            _where(h.outlet, h.paragraph),
+            _where(h.outlet, h.paragraph, getattr(h, "published", "")),
             html.escape(h.text),
             _scores_html(h),
             " rag-closest",
+            url=getattr(h, "url", ""),
         )
         for h in hits
     ] or ['<div class="rag-empty">资料库中没有相关段落。</div>']
@@ -308,13 +343,14 @@ def articles_html(articles: Mapping[str, Article], counts: Mapping[str, int], up
         cells = [
             f'<td class="rag-title">{html.escape(one_line(a.title, 60))}</td>',
             f"<td>{html.escape(a.outlet)}</td>",
+            f"<td>{html.escape(a.published)}</td>",
             f'<td class="rag-id">{html.escape(a.id)}</td>',
             f'<td class="rag-n">{counts.get(a.id, 0)}</td>',
             f"<td>{'上传' if a.id in uploaded else '内置'}</td>",
         ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     total = sum(counts.get(a, 0) for a in articles)
-    head = "".join(f"<th>{h}</th>" for h in ("标题", "来源", "编号", "块数", "类型"))
+    head = "".join(f"<th>{h}</th>" for h in ("标题", "来源", "日期", "编号", "块数", "类型"))
     return (
         f'<div class="rag-articles"><div class="rag-head">已索引 {len(articles)} 篇文章，共 {total} 个段落块'
         f"</div><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
@@ -362,4 +398,7 @@ mark.rag-answer { background: #ffb066; color: #1f1f1f; font-weight: 700; padding
 .rag-articles th { font-weight: 600; }
 .rag-id { font-family: var(--font-mono); font-size: 12px; color: var(--body-text-color-subdued); }
 .rag-n { text-align: right; }
+.rag-url { color: var(--link-text-color); word-break: break-all; }
+.rag-also { margin-top: 6px; font-size: 12px; color: var(--body-text-color-subdued); }
+.rag-also ul { margin: 2px 0 0 18px; padding: 0; }
 """

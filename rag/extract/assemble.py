@@ -1,6 +1,7 @@
 """Assembling the :class:`~rag.types.Answer` (step 4 of :mod:`rag.extract.pipeline`) from the reader's spans:
 the short answer in the asker's script, the sentences that say the same cited together, alternatives from
-other articles, refusal below the threshold."""
+other articles, refusal below the threshold; citations carry the article's date, URL and reprints (``also``);
+a question asking for the latest is answered from the newest of the close answers."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from rag.extract.params import ReadParams
 from rag.extract.passages import Window
 from rag.index import Index
 from rag.ingest.scripts import to_simplified, to_traditional
-from rag.search import Hit
+from rag.search import Hit, asks_latest
 from rag.types import Answer, Article, Citation
 
-__all__ = ["Found", "build_answer", "normalize_answer", "writer"]
+__all__ = ["Found", "also_reported", "build_answer", "newest_first", "normalize_answer", "writer"]
 
 _NORMALIZE = re.compile(r"[\s，,。！!？?；;：:、\"'“”‘’「」『』《》（）()\[\]【】…—～·]")
 
@@ -61,6 +62,14 @@ def _paragraph_number(article: Article, offset: int, fallback: int) -> int:
     return fallback
 
 
+def also_reported(index: Index, article_id: str) -> tuple[dict[str, str], ...]:
+    """The other copies of an article (its reprints), as a citation's ``also``."""
+    return tuple(
+        {"article_id": a.id, "outlet": a.outlet, "published": a.published, "url": a.url}
+        for a in index.also(article_id)
+    )
+
+
 def _citation(index: Index, f: Found, number: int) -> Citation:
     article = index.articles[f.article_id]
     start, end = f.sentence
@@ -76,6 +85,9 @@ def _citation(index: Index, f: Found, number: int) -> Citation:
         answer_start=f.start,
         answer_end=f.end,
         score=round(f.margin, 4),
+        published=article.published,
+        url=article.url,
+        also=also_reported(index, article.id),
     )
 
 
@@ -85,6 +97,21 @@ def _agrees(a: str, b: str) -> bool:
 
 def _confidence(margin: float, threshold: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(margin - threshold, 50.0), -50.0)))
+
+
+def newest_first(index: Index, found: Sequence[Found], threshold: float, params: ReadParams) -> list[Found]:
+    """For a "latest" question: of the spans that answer (margin at the threshold or above) within
+    ``agree_margin`` of the best, the one from the newest dated article goes first; the rest keep their order."""
+    if not found or found[0].margin < threshold:
+        return list(found)
+    close = [f for f in found if f.margin >= max(threshold, found[0].margin - params.agree_margin)]
+    dated = [f for f in close if index.articles[f.article_id].published]
+    if not dated:
+        return list(found)
+    newest = max(
+        dated, key=lambda f: index.articles[f.article_id].published
+    )  # first of the newest: best margin
+    return [newest, *(f for f in found if f is not newest)]
 
 
 def build_answer(
@@ -98,7 +125,10 @@ def build_answer(
     found: Sequence[Found],
     params: ReadParams,
 ) -> Answer:
-    """The Answer for the reader's ``found`` spans (highest margin first); see the module doc."""
+    """The Answer for the reader's ``found`` spans (highest margin first); see the module doc. A question that
+    asks for the latest is answered from the newest article among the close answers (:func:`newest_first`)."""
+    if asks_latest(question) or asks_latest(resolution.question):
+        found = newest_first(index, found, threshold, params)
     write = writer(script)
     resolved = write(resolution.question) if resolution.changed else ""
     base = Answer(question, False, resolved_question=resolved, script=script, notice=notice)

@@ -20,7 +20,7 @@ with offsets into ``Article.text`` (``article.text[c.start:c.end] == c.quote``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ from rag.extract.qtype import analyse_question
 from rag.index import Index
 from rag.ingest.scripts import detect_script
 from rag.reader import Reader, load_reader
-from rag.search import Hit, retrieve_from
+from rag.search import Hit, Selection, retrieve_from, selection_for
 from rag.search.question import prepare_question, query_text
 from rag.timing import stage
 from rag.types import Answer
@@ -55,6 +55,7 @@ class Reading:
     sentences: list[Sentence] = field(default_factory=list)  # of the hits read, best score first
     windows: list[Window] = field(default_factory=list)  # what the reader read
     found: list[Found] = field(default_factory=list)  # each window's best span, highest margin first
+    selection: Selection | None = None  # the date/outlet filter (and reprints) the search ran under
 
 
 def _found(window: Window, span: Any) -> Found:
@@ -73,8 +74,12 @@ def read_question(
     query_vector: np.ndarray | None = None,
     params: ReadParams | None = None,
     reader: Reader | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    outlets: str | list[str] | tuple[str, ...] | None = None,
 ) -> Reading:
-    """Steps 1-3 of the module doc for ``question``."""
+    """Steps 1-3 of the module doc for ``question``, searching articles published ``since``..``until`` by
+    ``outlets`` (:func:`rag.search.retrieve_from`)."""
     params = params or DEFAULT_PARAMS
     reader = reader if reader is not None else load_reader()
     text, truncated = prepare_question(question)
@@ -87,8 +92,11 @@ def read_question(
     if resolution.changed:
         notes.append(writer(script)(resolution.explain()))
     threshold = reader.threshold if params.threshold is None else params.threshold
-    reading = Reading(text, script, resolution, "；".join(notes), threshold)
-    if len(index.chunks) == 0:
+    selection = selection_for(index, since, until, outlets)
+    if selection.empty:
+        notes.append(writer(script)(_nothing_matches(selection)))
+    reading = Reading(text, script, resolution, "；".join(notes), threshold, selection=selection)
+    if len(index.chunks) == 0 or selection.empty:
         return reading
     simplified = query_text(asked)
     if query_vector is None:
@@ -98,7 +106,9 @@ def read_question(
     with stage("analyse"):
         cache = index_cache(index)
         terms = question_terms(index, cache, simplified, analyse_question(simplified))
-    reading.hits = list(retrieve_from(index, asked, k, query_vector=qvec) if hits is None else hits)
+    if hits is None:
+        hits = retrieve_from(index, asked, k, query_vector=qvec, selection=selection)
+    reading.hits = list(hits)
     with stage("extract"):
         reading.sentences = rank_sentences(index, cache, reading.hits, qvec, terms, params)
         reading.windows = reading_windows(index, reading.sentences, params)
@@ -108,6 +118,16 @@ def read_question(
         found = [_found(w, per[0]) for w, per in zip(reading.windows, spans, strict=True) if per]
         reading.found = sorted(found, key=lambda f: -f.margin)
     return reading
+
+
+def _nothing_matches(selection: Selection) -> str:
+    flt = selection.filter
+    parts = []
+    if flt.since or flt.until:
+        parts.append(f"{flt.since or '最早'}至{flt.until or '今'}")
+    if flt.outlets:
+        parts.append("、".join(flt.outlets))
+    return f"筛选条件（{'，'.join(parts)}）没有匹配任何文章"
 
 
 def answer_from(
@@ -120,13 +140,18 @@ def answer_from(
     query_vector: np.ndarray | None = None,
     params: ReadParams | None = None,
     reader: Reader | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    outlets: str | list[str] | tuple[str, ...] | None = None,
 ) -> Answer:
     """Answer ``question`` from ``index``: a short answer and its sentence, with citations (see module doc).
 
     ``history``: earlier turns (question strings, ``(question, answer)`` pairs or Answers) for follow-ups.
     ``hits``: passages already retrieved for this question (evaluators); ``query_vector``: its embedding
     (``index.embedder.encode_query([query_text(resolved question)])[0]``); both are computed when missing.
-    ``reader``: default :func:`rag.reader.load_reader` (``$RAG_READER``, else the shipped reader)."""
+    ``reader``: default :func:`rag.reader.load_reader` (``$RAG_READER``, else the shipped reader).
+    ``since``/``until``/``outlets``: search only articles published in that range by those outlets; a filter
+    that matches no article gives a "not found" answer whose ``notice`` says so (never unfiltered results)."""
     params = params or DEFAULT_PARAMS
     r = read_question(
         index,
@@ -137,8 +162,14 @@ def answer_from(
         query_vector=query_vector,
         params=params,
         reader=reader,
+        since=since,
+        until=until,
+        outlets=outlets,
     )
     with stage("extract"):
-        return build_answer(
+        answer = build_answer(
             index, r.question, r.script, r.resolution, r.notice, r.threshold, r.hits, r.found, params
         )
+    if r.selection is not None and r.selection.filter.active:
+        answer = replace(answer, filters={**r.selection.filter.to_dict(), "articles": r.selection.articles})
+    return answer

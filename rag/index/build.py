@@ -38,6 +38,7 @@ def build_index(
         result.articles, directory, replace(options, docs=tuple(str(p) for p in doc_paths))
     )
     report.skipped = result.skipped
+    report.notes = result.notes
     return report
 
 

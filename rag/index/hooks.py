@@ -17,12 +17,14 @@ __all__ = ["CommitHook", "GenerationContent"]
 
 @dataclass(frozen=True)
 class GenerationContent:
-    """What a generation holds, as written: articles by id, chunks (position = vector id), chunk vectors."""
+    """What a generation holds, as written: articles by id, chunks (position = vector id), chunk vectors, and
+    the reprint groups (each ordered, the copy searched first)."""
 
     articles: Mapping[str, Article]
     chunks: Sequence[Chunk]
     embeddings: np.ndarray
     title_context: bool
+    groups: Sequence[Sequence[str]] = ()
 
 
 class CommitHook(Protocol):

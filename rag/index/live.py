@@ -11,6 +11,7 @@ import numpy as np
 
 from rag.embed import load as embed_load
 from rag.embed.protocol import Embedder
+from rag.search.filters import FilterTable
 from rag.search.protocols import KeywordSearch, VectorSearch
 from rag.types import Article, Chunk
 
@@ -47,6 +48,11 @@ class Index:
         self.sentence_first = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(
             np.int64
         )
+        # reprint groups (rag.ingest.reprints), each ordered with the copy searched first; {} for an index
+        # built before reprints were grouped
+        self.groups: list[list[str]] = [list(g) for g in manifest.get("reprints", {}).get("groups", [])]
+        self.reprints: dict[str, list[str]] = {a: g for g in self.groups for a in g}
+        self._filter_table: FilterTable | None = None
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -81,6 +87,21 @@ class Index:
                 return False
             self._embedder = embedder
             return True
+
+    @property
+    def filter_table(self) -> FilterTable:
+        """The articles as arrays for date/outlet filters and reprints (built on first use)."""
+        if self._filter_table is None:
+            self._filter_table = FilterTable.build(self.articles, self.chunks, self.groups)
+        return self._filter_table
+
+    def also(self, article_id: str) -> list[Article]:
+        """The other copies of ``article_id`` (reprints grouped with it), in the group's order."""
+        return [
+            self.articles[a]
+            for a in self.reprints.get(article_id, ())
+            if a != article_id and a in self.articles
+        ]
 
     def sentence_vectors(self, position: int) -> np.ndarray:
         """The vectors of chunk ``position``'s sentences, one row per ``chunk.sentences`` entry."""

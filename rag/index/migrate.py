@@ -3,7 +3,9 @@ same copy hooked into every later build or update (:class:`MilvusCopy`, passed i
 
 The live generation's ``embeddings.npy`` (the chunk vectors), ``chunks.jsonl`` and ``articles.jsonl`` are
 read with :func:`rag.index.load.load_index`; every chunk becomes one row of a Milvus collection: id = the
-chunk's position (= its FAISS vector id), its article id, its Simplified matching text
+chunk's position (= its FAISS vector id), its article id, its article's date and outlet (scalar fields that date
+and outlet filters are expressions on) and whether it is searched without a filter (not a reprint of another
+copy: the reprint groups stay in the manifest), its Simplified matching text
 (:func:`rag.index.texts.embed_text`, what the local BM25 index saw; Milvus analyzes it with jieba for its own
 BM25) and its vector. Nothing is embedded. Migrating drops the collections of this index folder's older
 generations. The FAISS files stay: FAISS remains the default and Milvus is used only where asked for
@@ -28,6 +30,7 @@ from rag.index.live import Index
 from rag.index.load import load_index
 from rag.index.milvus import MILVUS_DIR, collection_name, collection_prefix, default_analyzer, follow_settings
 from rag.index.texts import embed_text
+from rag.search.filters import outlet_key
 from rag.settings import milvus_token
 from rag.types import Article, Chunk
 from vectorstore.milvus_store import MilvusStore
@@ -66,7 +69,9 @@ def migrate_to_milvus(
         generation = current_generation(directory)
         index = load_index(directory)
         title_context = bool(index.manifest["chunking"].get("title_context", True))
-        content = GenerationContent(index.articles, index.chunks, index.embeddings, title_context)
+        content = GenerationContent(
+            index.articles, index.chunks, index.embeddings, title_context, index.groups
+        )
         store, verified = export_generation(generation, content, target, progress=progress)
         try:
             keep_all = not drop_stale or target.collection is not None
@@ -114,8 +119,17 @@ def _open_target(generation: Path, dim: int, target: MilvusTarget) -> MilvusStor
     return store
 
 
+def _row_meta(content: GenerationContent) -> dict[str, tuple[str, str, bool]]:
+    """(published, outlet key, canonical) of every article, for its rows' scalar fields."""
+    copies = {a for group in content.groups for a in group[1:]}
+    return {
+        aid: (a.published, outlet_key(a.outlet), aid not in copies) for aid, a in content.articles.items()
+    }
+
+
 def _insert(store: MilvusStore, content: GenerationContent, progress: Progress | None) -> None:
     chunks, n, batch = content.chunks, len(content.chunks), 2000
+    meta = _row_meta(content)
     for start in range(0, n, batch):
         stop = min(n, start + batch)
         part = chunks[start:stop]
@@ -125,6 +139,7 @@ def _insert(store: MilvusStore, content: GenerationContent, progress: Progress |
             texts=[_text(content.articles, c, content.title_context) for c in part],
             article_ids=[c.article_id for c in part],
             check_new=False,
+            meta=[meta[c.article_id] for c in part],
         )
         if progress:
             progress(stop / max(n, 1), f"inserted {stop}/{n} chunks")

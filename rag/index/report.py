@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag.types import Skipped
+from rag.types import Note, Skipped
 
 __all__ = ["BuildReport"]
 
@@ -24,11 +24,14 @@ class BuildReport:
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
     rebuilt_because: str = ""
+    reprints: int = 0  # articles grouped as reprints of another (searched through that one)
+    notes: list[Note] = field(default_factory=list)  # rows read with a caveat (no title, no date)
     milvus: dict[str, Any] = field(default_factory=dict)  # where the new generation was copied, if anywhere
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["skipped"] = [{"source": s.source, "reason": s.reason} for s in self.skipped]
+        d["notes"] = [{"source": n.source, "message": n.message} for n in self.notes]
         return d
 
     def summary(self) -> str:
@@ -39,8 +42,12 @@ class BuildReport:
         ]
         if self.rebuilt_because:
             parts.append(f"full rebuild: {self.rebuilt_because}")
+        if self.reprints:
+            parts.append(f"{self.reprints} reprints grouped")
         if self.skipped:
             parts.append(f"{len(self.skipped)} files skipped")
+        if self.notes:
+            parts.append(f"{len(self.notes)} notes")
         if self.milvus:
             parts.append(f"copied into Milvus {self.milvus['uri']} ({self.milvus['collection']})")
         return "; ".join(parts)

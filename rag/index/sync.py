@@ -20,6 +20,7 @@ from rag.index.report import BuildReport
 from rag.index.texts import embed_text, sentence_text
 from rag.index.write import write_generation
 from rag.ingest.chunk import chunk_article
+from rag.ingest.reprints import ReprintParams, find_reprints
 from rag.types import Article, Chunk
 
 __all__ = ["SyncRequest", "sync"]
@@ -64,11 +65,14 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
     if request.options.progress:
         request.options.progress(0.9, "writing the index")
     articles = list(final.values())
+    groups = find_reprints(articles, ReprintParams())
+    report.reprints = sum(len(g) - 1 for g in groups)
     manifest = make_manifest(
         request.embedder, request.options.params, request.options.title_context, request.options.store_kind,
         articles, len(plan.chunks), request.options.docs,
     )  # fmt: skip
-    content = GenerationContent(final, plan.chunks, embeddings, request.options.title_context)
+    manifest["reprints"] = {**ReprintParams().to_dict(), "groups": groups}
+    content = GenerationContent(final, plan.chunks, embeddings, request.options.title_context, groups)
     hook = request.options.hook
     before = None if hook is None else (lambda generation: hook.before_commit(generation, content))
     write_generation(directory, manifest, articles, plan.chunks, (embeddings, sentence_embeddings), before)

@@ -1,14 +1,21 @@
-"""From cleaned text to a described ``Article``: title, subtitle, outlet, reporter, script, paragraphs.
+"""From cleaned text to a described ``Article``: title, subtitle, outlet, author, date, script, paragraphs.
 
 The cleaned text keeps one line per source paragraph; every offset in the ``Article`` indexes into it.
+
+Metadata precedence (README, "News metadata"): what the caller read from structured fields (``meta``: archive
+columns, HTML ``<meta>`` publication tags, a feed entry), then the article's own header and footer lines
+(dateline and 来源 lines, bylines, a wire dateline, a column's outlet), then the caller's weaker evidence
+(``fallback``: a site name, a date in the URL).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 
 from rag.ingest.clean import clean_text, find_mojibake
+from rag.ingest.meta import Meta, is_footer_line, meta_line, wire_dateline
 from rag.ingest.scripts import detect_script
 from rag.types import Article, Paragraph, Span
 
@@ -105,18 +112,54 @@ def derive_title(lead: str) -> str:
     return title if len(title) <= _TITLE_MAX else title[:_TITLE_MAX] + "…"
 
 
-def parse_article(raw: str, *, article_id: str, source: str) -> Article:
-    """Describe an article from its decoded text (cleaning included)."""
+def parse_article(
+    raw: str, *, article_id: str, source: str, meta: Meta | None = None, fallback: Meta | None = None
+) -> Article:
+    """Describe an article from its decoded text (cleaning included). ``meta``: what structured fields said
+    (wins over the text); ``fallback``: weaker evidence, used where neither says anything (module doc)."""
     text = clean_text(raw)
     lines: list[tuple[int, int, str]] = []
     pos = 0
     for line in text.split("\n"):
         lines.append((pos, pos + len(line), line))
         pos += len(line) + 1
-
-    title, subtitle, outlet, reporter = "", "", "", ""
-    body: list[tuple[int, int, str]] = []
+    title, subtitle, body, found = _read_lines(lines)
+    if not found.outlet and (m := _COLUMN_OUTLET.search(text)):
+        found = replace(found, outlet=m.group(1))
+    described = (meta or Meta()).over(found).over(fallback or Meta())
+    mojibake = find_mojibake(text)
+    paragraphs = _paragraphs(body, mojibake)
     title_derived = False
+    if not title and described.title:
+        title = described.title
+    elif not title:
+        lead = next((line for _, _, line in body if not _CAPTION.search(line)), body[0][2] if body else "")
+        title, title_derived = derive_title(lead), True
+    return Article(
+        id=article_id,
+        title=title,
+        subtitle=subtitle,
+        outlet=described.outlet,
+        author=described.author,
+        published=described.published,
+        url=described.url,
+        script=detect_script(text),
+        text=text,
+        source=source,
+        title_derived=title_derived,
+        paragraphs=paragraphs,
+        low_quality=mojibake,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def _read_lines(lines: list[tuple[int, int, str]]) -> tuple[str, str, list[tuple[int, int, str]], Meta]:
+    """Title, subtitle, body lines and what the header and footer lines say (date and 来源 lines first, then
+    bylines, then a wire dateline)."""
+    title, subtitle = "", ""
+    lined, bylined = Meta(), Meta()
+    body: list[tuple[int, int, str]] = []
+    last = len(lines) - 1
     for i, (start, end, line) in enumerate(lines):
         if i == 0 and _is_headline(line) and len(lines) > 1:
             title = line
@@ -125,39 +168,25 @@ def parse_article(raw: str, *, article_id: str, source: str) -> Article:
             subtitle = line.lstrip("—- ").strip()
             continue
         byline = _byline_line(line)
-        if byline is not None and (i <= 3 or i >= len(lines) - 2):
-            outlet, reporter = outlet or byline[0], reporter or byline[1]
+        if byline is not None and (i <= 3 or i >= last - 1):
+            bylined = bylined.over(Meta(outlet=byline[0], author=byline[1]))
+            continue
+        said = meta_line(line) if (len(body) <= 1 and i <= 6) or i >= last - 2 else None
+        if said is not None:
+            lined = lined.over(said)
+            continue
+        if i >= last - 4 and is_footer_line(line):
             continue
         body.append((start, end, line))
-
     # A byline closing the last paragraphs: "……。(河北日報記者郭猛)"
     for _, _, line in reversed(body[-2:]):
         m = _PAREN_TAIL.search(line)
         parsed = parse_byline(m.group(1)) if m else None
         if parsed:
-            outlet, reporter = outlet or parsed[0], reporter or parsed[1]
+            bylined = bylined.over(Meta(outlet=parsed[0], author=parsed[1]))
             break
-    if not outlet and (m := _COLUMN_OUTLET.search(text)):
-        outlet = m.group(1)
-
-    paragraphs = _paragraphs(body, find_mojibake(text))
-    if not title:
-        lead = next((line for _, _, line in body if not _CAPTION.search(line)), body[0][2] if body else "")
-        title, title_derived = derive_title(lead), True
-    return Article(
-        id=article_id,
-        title=title,
-        subtitle=subtitle,
-        outlet=outlet,
-        reporter=reporter,
-        script=detect_script(text),
-        text=text,
-        source=source,
-        title_derived=title_derived,
-        paragraphs=paragraphs,
-        low_quality=find_mojibake(text),
-        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-    )
+    wire = next((w for _, _, line in body[:2] if (w := wire_dateline(line)) is not None), Meta())
+    return title, subtitle, body, lined.over(bylined).over(wire)
 
 
 def _paragraphs(body: list[tuple[int, int, str]], mojibake: tuple[Span, ...]) -> tuple[Paragraph, ...]:

@@ -7,11 +7,12 @@ import codecs
 import html
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import ClassVar
 
 from rag.errors import DocumentError
 
-__all__ = ["decode_bytes", "html_to_text", "markdown_to_text"]
+__all__ = ["checked_size", "decode_bytes", "decode_html", "html_to_text", "markdown_to_text", "visible_lines"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -88,6 +89,21 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     return text, encoding
 
 
+def checked_size(path: Path, limit: int) -> int:
+    """The size of the file at ``path``; ``DocumentError`` (naming it) when over ``limit`` bytes or unreadable."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DocumentError(
+            f"cannot read ({exc.strerror or exc})", code="unreadable", path=str(path)
+        ) from exc
+    if size > limit:
+        raise DocumentError(
+            f"{size / 1e6:.1f} MB is over the {limit / 2**20:.0f} MB limit", code="too_large", path=str(path)
+        )
+    return size
+
+
 def _plausible_utf16(data: bytes) -> bool:
     """UTF-16 without a BOM: Chinese text has NUL bytes only for ASCII, at one parity, and enough of them (random
     binary has about one NUL in 256 bytes, sometimes lopsided by chance)."""
@@ -137,8 +153,36 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-def html_to_text(markup: str) -> str:
-    """Article text of an HTML page: trafilatura's main-content extraction, the title as first line.
+def visible_lines(markup: str) -> list[str]:
+    """Every visible line of an HTML page (scripts, styles and the head dropped), navigation and all: where a
+    page's dateline and source line sit, outside the article body that :func:`html_to_text` keeps."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    text = html.unescape("".join(parser.parts))
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+_DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_-]{2,20})""", re.I)
+_CODECS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5hkscs", "utf-8": "utf-8"}
+
+
+def decode_html(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
+    """An HTML page's text: the charset its ``<meta>`` declares (GBK/GB2312 read as GB18030, Big5 as
+    Big5-HKSCS) when the bytes decode with it, else :func:`decode_bytes`'s detection."""
+    m = _DECLARED.search(data[:4096])
+    declared = _CODECS.get(m.group(1).decode("ascii").lower().replace("_", "-"), "") if m else ""
+    if declared and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode(declared), declared
+        except UnicodeDecodeError:
+            pass
+    return decode_bytes(data, name)
+
+
+def html_to_text(markup: str, title: str | None = None) -> str:
+    """Article text of an HTML page: trafilatura's main-content extraction (navigation, related links and
+    footers dropped), the title as first line (``title``, else trafilatura's).
 
     Falls back to a plain tag stripper for fragments trafilatura declines. Scripts, styles and iframes never
     contribute text.
@@ -146,8 +190,9 @@ def html_to_text(markup: str) -> str:
     import trafilatura  # deferred: heavy import
 
     body = trafilatura.extract(markup, include_comments=False, include_tables=True, favor_recall=True)
-    meta = trafilatura.extract_metadata(markup)
-    title = (meta.title if meta is not None and meta.title else "") or ""
+    if title is None:
+        meta = trafilatura.extract_metadata(markup)
+        title = (meta.title if meta is not None and meta.title else "") or ""
     if not body:
         parser = _TextExtractor()
         parser.feed(markup)

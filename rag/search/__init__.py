@@ -6,10 +6,19 @@ May import: the core modules, ``ingest``, ``embed`` and ``vectorstore``.
 """
 
 from rag.search.bm25 import BM25_METHODS, BM25Params, KeywordIndex
+from rag.search.filters import ArticleFilter, FilterTable, Selection, make_filter, outlet_key, select
 from rag.search.fusion import NORMALIZATIONS, FusionParams, fuse_scores
 from rag.search.protocols import KeywordEngine, KeywordSearch, SearchIndex, VectorSearch
-from rag.search.question import MAX_QUESTION_CHARS, prepare_question, query_text
-from rag.search.retrieve import Hit, Ranking, keyword_scores, rank_chunks, retrieve_from, sentence_scores
+from rag.search.question import LATEST_WORDS, MAX_QUESTION_CHARS, asks_latest, prepare_question, query_text
+from rag.search.retrieve import (
+    Hit,
+    Ranking,
+    keyword_scores,
+    rank_chunks,
+    retrieve_from,
+    selection_for,
+    sentence_scores,
+)
 from rag.search.tokenizer import (
     DEFAULT_STOPWORDS,
     DOMAIN_WORDS,
@@ -22,10 +31,13 @@ __all__ = [
     "BM25_METHODS",
     "DEFAULT_STOPWORDS",
     "DOMAIN_WORDS",
+    "LATEST_WORDS",
     "MAX_QUESTION_CHARS",
     "NORMALIZATIONS",
     "TOKENIZER_VERSION",
+    "ArticleFilter",
     "BM25Params",
+    "FilterTable",
     "FusionParams",
     "Hit",
     "KeywordEngine",
@@ -34,13 +46,19 @@ __all__ = [
     "KeywordTokenizer",
     "Ranking",
     "SearchIndex",
+    "Selection",
     "VectorSearch",
+    "asks_latest",
     "default_tokenizer",
     "fuse_scores",
     "keyword_scores",
+    "make_filter",
+    "outlet_key",
     "prepare_question",
     "query_text",
     "rank_chunks",
     "retrieve_from",
+    "select",
+    "selection_for",
     "sentence_scores",
 ]

@@ -23,6 +23,8 @@ class FusionParams:
     sentence_weight: float = 0.5  # weight of the normalized best-sentence cosine
     keyword_weight: float = 0.4  # weight of the normalized BM25 score
     normalization: str = "zscore"  # per question, over the candidates: "zscore", "minmax" or "max"
+    # a "latest" question: hits within this much of the best fused score are put newest first
+    recency_window: float = 0.3
 
     def __post_init__(self) -> None:
         if isinstance(self.depth, bool) or not isinstance(self.depth, int) or self.depth < 1:

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from rag.embed.protocol import Embedder
+from rag.search.filters import FilterTable
 from rag.search.tokenizer import KeywordTokenizer
 from rag.types import Article, Chunk
 
@@ -22,18 +23,25 @@ class VectorSearch(Protocol):
 
     def __len__(self) -> int: ...
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(scores (m, k), ids (m, k))``, best first; missing slots hold id -1."""
+    def search(
+        self, queries: np.ndarray, k: int, *, ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(scores (m, k), ids (m, k))``, best first; missing slots hold id -1. ``ids``: search only these."""
         ...
 
 
 @runtime_checkable
 class KeywordEngine(Protocol):
-    """A vector store that runs BM25 itself (Milvus): its scores replace the local keyword index's."""
+    """A vector store that runs BM25 itself and filters on its rows' scalar fields (Milvus): its scores
+    replace the local keyword index's, and a filter is its expression (``where``)."""
 
     def keyword_scores(
-        self, text: str, depth: int, n: int, include: np.ndarray | None = None
+        self, text: str, depth: int, n: int, include: np.ndarray | None = None, *, where: str = ""
     ) -> np.ndarray: ...
+
+    def search(
+        self, queries: np.ndarray, k: int, *, ids: np.ndarray | None = None, where: str = ""
+    ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class KeywordSearch(Protocol):
@@ -64,3 +72,6 @@ class SearchIndex(Protocol):
 
     @property
     def embedder(self) -> Embedder: ...
+
+    @property
+    def filter_table(self) -> FilterTable: ...

@@ -8,7 +8,12 @@ import re
 from rag.errors import BadQuestionError
 from rag.ingest.scripts import to_simplified
 
-__all__ = ["MAX_QUESTION_CHARS", "prepare_question", "query_text"]
+__all__ = ["LATEST_WORDS", "MAX_QUESTION_CHARS", "asks_latest", "prepare_question", "query_text"]
+
+# a question with one of these asks for the state of things now: newer articles are preferred among those that
+# answer it (rag.search.retrieve, rag.extract.assemble)
+LATEST_WORDS = ("最新", "最近", "目前", "截至目前", "截止目前", "截至现在", "迄今", "当前", "现在")
+_LATEST = re.compile("|".join(LATEST_WORDS))
 
 MAX_QUESTION_CHARS = (
     500  # longer questions are cut for the model (512 tokens); callers are told via Hit.truncated
@@ -32,6 +37,11 @@ def prepare_question(question: str) -> tuple[str, bool]:
         )
     truncated = len(text) > MAX_QUESTION_CHARS
     return text[:MAX_QUESTION_CHARS], truncated
+
+
+def asks_latest(question: str) -> bool:
+    """Whether ``question`` asks for the latest state (:data:`LATEST_WORDS`, either script)."""
+    return isinstance(question, str) and bool(_LATEST.search(to_simplified(question)))
 
 
 def query_text(question: str) -> str:

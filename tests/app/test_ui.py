@@ -271,7 +271,7 @@ def test_upload_rejects_bad_files_and_leaves_the_index_alone(
     ]
     files[-1].write_bytes(seed_text)
     messages = backend.add_files(files, noop_progress)
-    assert messages[0] == "a.exe：不支持的文件类型，只接受 .txt、.md、.html、.htm"
+    assert messages[0] == "a.exe：不支持的文件类型，只接受 .txt、.md、.html、.htm、.docx、.pdf、.jsonl、.csv"
     assert re.fullmatch(r"big\.txt：文件太大（5\.2 MB），上限是 5 MB", messages[1])
     assert messages[2].startswith("empty.md：无法读取")
     assert messages[3].startswith("copy.txt：内容与已有文章《把內蒙古形象立起來")

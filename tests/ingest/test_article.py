@@ -3,7 +3,7 @@ import pytest
 from rag.ingest.article import derive_title, parse_byline
 
 EXPECTED = {
-    # id: (title, subtitle, outlet, reporter, script, title_derived)
+    # id: (title, subtitle, outlet, author, script, title_derived)
     "000": (
         "講政治 勇擔當 抓落實 促發展 以作風紀律專項整治助力“三個圓滿收官”",
         "訪秦皇島市委書記朱政學",
@@ -36,7 +36,7 @@ EXPECTED = {
 @pytest.mark.parametrize("key", sorted(EXPECTED))
 def test_seed_metadata(seed_articles, key):
     a = seed_articles[key]
-    got = (a.title, a.subtitle, a.outlet, a.reporter, a.script, a.title_derived)
+    got = (a.title, a.subtitle, a.outlet, a.author, a.script, a.title_derived)
     assert got == EXPECTED[key]
     assert a.id.startswith(key + "_")
     assert a.source.endswith(a.id + ".txt")

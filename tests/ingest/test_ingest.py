@@ -33,11 +33,13 @@ def test_binary_and_empty_reported_and_skipped(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "blank.md").write_text("  \n\n", encoding="utf-8")
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2000))
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "ignored.exe").write_bytes(b"MZ\x90\x00")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4")
     result = ingest([tmp_path])
     assert [a.id for a in result.articles] == ["good"]
     reasons = {os.path.basename(s.source): s.reason for s in result.skipped}
-    assert reasons.keys() == {"empty.txt", "blank.md", "image.txt"}
+    assert reasons.keys() == {"empty.txt", "blank.md", "image.txt", "broken.pdf"}
+    assert "not a readable PDF" in reasons["broken.pdf"]
     assert "empty" in reasons["empty.txt"]
     assert "binary" in reasons["image.txt"]
 
@@ -87,9 +89,9 @@ def test_markdown_heading_becomes_title(tmp_path):
 def test_cli_ingest_json(seeds_dir, capsys):
     assert main(["ingest", str(seeds_dir), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"articles", "chunks", "skipped"}
+    assert set(out) == {"articles", "chunks", "skipped", "notes"}
     assert len(out["articles"]) == 5 and out["skipped"] == []
-    keys = {"id", "title", "subtitle", "outlet", "reporter", "script", "text", "source"}
+    keys = {"id", "title", "subtitle", "outlet", "author", "published", "url", "script", "text", "source"}
     assert keys <= set(out["articles"][0])
     texts = {a["id"]: a["text"] for a in out["articles"]}
     for c in out["chunks"]:

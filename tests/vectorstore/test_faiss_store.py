@@ -323,3 +323,33 @@ def test_ef_search_is_an_hnsw_knob_kept_when_saved(tmp_path: Path) -> None:
         FaissStore(4).set_ef_search(16)
     with pytest.raises(ValueError, match="positive"):
         store.set_ef_search(0)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_search_among_given_ids_fills_k_from_them(kind: str) -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((400, 16)).astype(np.float32)
+    params = {"nlist": 4, "nprobe": 4, "min_train": 200} if kind == "ivf" else {}
+    store = FaissStore(16, kind, **params)
+    store.add(np.arange(400), vectors)
+    allowed = np.array([5, 17, 230, 231, 399], dtype=np.int64)
+    _, ids = store.search(vectors[:2], 3, ids=allowed)
+    exact = vectors[allowed] @ (vectors[:2] / np.linalg.norm(vectors[:2], axis=1, keepdims=True)).T
+    for row in range(2):
+        assert set(ids[row]) <= set(allowed.tolist()) and (ids[row] >= 0).all()
+        best = allowed[np.argsort(-exact[:, row])[:3]]
+        assert ids[row].tolist() == best.tolist()
+    _, few = store.search(vectors[:1], 10, ids=np.array([3, 4]))
+    assert sorted(few[0][:2].tolist()) == [3, 4] and (few[0][2:] == -1).all()
+    _, none = store.search(vectors[:1], 3, ids=np.zeros(0, np.int64))
+    assert (none == -1).all()
+
+
+def test_hnsw_search_among_ids_skips_removed_ones() -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((50, 8)).astype(np.float32)
+    store = FaissStore(8, "hnsw")
+    store.add(np.arange(50), vectors)
+    store.remove(np.array([10]))
+    _, ids = store.search(vectors[10:11], 5, ids=np.array([10, 11, 12]))
+    assert 10 not in ids[0].tolist() and set(ids[0][:2].tolist()) == {11, 12}
