@@ -25,6 +25,8 @@ class ReadParams:
     threshold      answer when the best span's margin over "no answer" is at least this (None: the reader's
                    own, calibrated on held-out questions when it was trained)
     agree_margin   another answer whose margin is within this of the best is shown as an alternative
+    grounded       a span answers only from an article that names every place the question names
+                   (:mod:`rag.extract.grounding`): 上海市委书记是谁？ is not answered from 宝鸡's 市委书记
     """
 
     passages: int = 5
@@ -34,6 +36,7 @@ class ReadParams:
     weights: tuple[float, float, float, float] = (4.4, 1.62, 0.52, 0.887)  # dense, context, focus, rank
     threshold: float | None = None
     agree_margin: float = 2.0
+    grounded: bool = True
     max_citations: int = 3
     max_alternatives: int = 2
     closest: int = 3  # passages offered when there is no answer

@@ -8,7 +8,8 @@ How an answer is found (settings in :class:`~rag.extract.params.ReadParams`):
    (:func:`rag.search.retrieve_from`) and the sentence scores that choose what is read.
 3. **Reading**: windows of the best sentences of the top passages, and their articles' heading lines
    (:mod:`rag.extract.passages`), go to the reader (:mod:`rag.reader`) in one batch; each window's best span
-   comes back with its *margin* over the reader's "no answer" score.
+   comes back with its *margin* over the reader's "no answer" score; spans from articles that do not name
+   every place the question names are dropped (:mod:`rag.extract.grounding`).
 4. **Answer**: the span of the highest margin, if that margin reaches the reader's calibrated threshold; the
    sentence holding it is the quote. Spans of other windows that say the same are cited with it; a different
    answer from another article whose margin is close is shown as an alternative, with its own source.
@@ -28,6 +29,7 @@ import numpy as np
 from rag.extract.assemble import Found, build_answer, writer
 from rag.extract.evidence import index_cache, question_terms
 from rag.extract.followup import Resolution, resolve_followup
+from rag.extract.grounding import asked_places, names_all
 from rag.extract.params import DEFAULT_PARAMS, ReadParams
 from rag.extract.passages import Sentence, Window, rank_sentences, reading_windows
 from rag.extract.qtype import analyse_question
@@ -116,6 +118,10 @@ def read_question(
         with stage("read"):
             spans = reader.read(simplified, [w.text for w in reading.windows])
         found = [_found(w, per[0]) for w, per in zip(reading.windows, spans, strict=True) if per]
+        places = asked_places(asked) if params.grounded else []
+        if places:
+            naming = names_all(index, [f.article_id for f in found], places)
+            found = [f for f in found if f.article_id in naming]
         reading.found = sorted(found, key=lambda f: -f.margin)
     return reading
 

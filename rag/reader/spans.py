@@ -19,6 +19,9 @@ from rag.reader.windows import Window
 __all__ = ["SpanPrediction", "passage_spans", "window_spans"]
 
 _CANDIDATES = 20  # best start and end tokens combined per window
+# Separators a span never begins or ends with. XLM-R's pieces glue them to what precedes them ("%," "亿元。"),
+# so a span ending on such a piece would carry them; the official CMRC 2018 metric ignores them too.
+_EDGE = frozenset("，。、；：！？,.;:!?…")
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def passage_spans(
     top: int = 1,
 ) -> list[list[SpanPrediction]]:
     """For each passage, its ``top`` best distinct spans over its windows (best first; [] for a passage with
-    no window). Span text is stripped of surrounding whitespace."""
+    no window). Span text is stripped of surrounding whitespace and separators (``_EDGE``)."""
     found: list[dict[tuple[int, int], float]] = [{} for _ in passages]
     nulls = [np.inf] * len(passages)
     for window, s, e in zip(windows, start_logits, end_logits, strict=True):
@@ -79,9 +82,9 @@ def passage_spans(
         text = passages[window.passage]
         for score, a, b in spans:
             start, end = window.offsets[a][0], window.offsets[b][1]
-            while start < end and text[start].isspace():
+            while start < end and (text[start].isspace() or text[start] in _EDGE):
                 start += 1
-            while end > start and text[end - 1].isspace():
+            while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE):
                 end -= 1
             if end > start:
                 key = (start, end)

@@ -298,22 +298,26 @@ def test_cli_ask_json(fake_seed_index, tiny_qa_model):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# the real model on the seeds: twelve questions with known answers, follow-ups, refusals
+# the real embedder and the shipped reader on the seeds: questions as asked, paraphrased, in the other script,
+# follow-ups; questions the seeds do not answer (on topic and off corpus) refused
 
 SEED_QUESTIONS = [
-    # (question, history, short answer, article prefix, text the quote must hold)
-    ("秦皇島1-9月固定資產投資增長了多少？", None, "3.2%", "000", "固定資產投資同比增長3.2%"),
-    ("秦皇岛市委书记是谁？", None, "朱政学", "000", "秦皇島市委書記朱政學"),
-    ("那宝鸡呢？", ["秦皇岛市委书记是谁？"], "上官吉庆", "001", "市委书记上官吉庆"),
-    ("九原区对几名不胜任现职工作的科级干部进行了岗位调整？", None, "9名", "002", "九原區對9名不勝任"),
-    ("蘭州建築垃圾資源化項目總投資多少？", None, "2.58億元", "004", "總投資2.58億元"),
-    ("兰州市上半年生产总值是多少？", None, "926.18亿元", "004", "實現生產總值926.18億元"),
-    ("它的固定资产投资增长了多少？", ["兰州市上半年生产总值是多少？"], "14.87%", "004", "增長14.87%"),
-    ("包头市委什么时候印发了强化作风建设学习实践活动的实施方案？", None, "3月20日", "002", "3月20日"),
-    ("寶雞市低保清理取消了多少戶？", None, "6105戶", "001", "6105户"),
-    ("蘭州市委書記是誰？", None, "虞海燕", "004", "蘭州市委書記虞海燕"),
-    ("包头市政务服务指标在营商环境评估中取得了多少分？", None, "97.54", "002", "97.54"),
-    ("长沙市纪委书记是谁？", None, "陈 刚", "003", "湖南省长沙市委常委"),
+    # (question, history, acceptable short answers, article prefix, text the quote must hold)
+    ("秦皇島1-9月固定資產投資增長了多少？", None, ("3.2%",), "000", "固定資產投資同比增長3.2%"),
+    ("秦皇岛市委书记是谁？", None, ("朱政学",), "000", "秦皇島市委書記朱政學"),
+    ("那宝鸡呢？", ["秦皇岛市委书记是谁？"], ("上官吉庆",), "001", "市委书记上官吉庆"),  # follow-up
+    ("九原区对几名不胜任现职工作的科级干部进行了岗位调整？", None, ("9名",), "002", "九原區對9名不勝任"),
+    ("蘭州建築垃圾資源化項目總投資多少？", None, ("2.58億元", "總投資2.58億元"), "004", "總投資2.58億元"),
+    ("兰州市上半年生产总值是多少？", None, ("926.18亿元",), "004", "生產總值926.18億元"),
+    ("它的固定资产投资增长了多少？", ["兰州市上半年生产总值是多少？"], ("14.87%",), "004", "增長14.87%"),
+    ("包头市委什么时候印发了强化作风建设学习实践活动的实施方案？", None, ("3月20日",), "002", "3月20日"),
+    ("寶雞市低保清理取消了多少戶？", None, ("6105戶", "6105"), "001", "6105户"),
+    ("蘭州市委書記是誰？", None, ("虞海燕",), "004", "蘭州市委書記虞海燕"),
+    ("包头市政务服务指标在营商环境评估中取得了多少分？", None, ("97.54", "97.54的高分"), "002", "97.54"),
+    # a paraphrase (other words for 低保清理取消了多少户) and the other script on each side
+    ("宝鸡在低保清理中一共取消了多少户？", None, ("6105户", "6105"), "001", "6105户"),
+    ("兰州建筑垃圾资源化项目总投资多少？", None, ("2.58亿元", "总投资2.58亿元"), "004", "總投資2.58億元"),
+    ("九原區對幾名不勝任現職工作的科級幹部進行了崗位調整？", None, ("9名",), "002", "九原區對9名不勝任"),
 ]
 
 
@@ -325,12 +329,12 @@ def seeds(real_seed_index, real_embedder):
 @pytest.mark.slow
 def test_seed_questions(seeds):
     wrong = []
-    for question, history, short, prefix, quoted in SEED_QUESTIONS:
+    for question, history, shorts, prefix, quoted in SEED_QUESTIONS:
         a = answer_from(seeds, question, history=history)
         c = a.citations[0] if a.citations else None
         ok = (
             a.found
-            and a.answer == short
+            and normalize_answer(a.answer) in {normalize_answer(s) for s in shorts}
             and c is not None
             and c.article_id.startswith(prefix)
             and quoted in c.quote
@@ -338,20 +342,29 @@ def test_seed_questions(seeds):
             and c.answer_start is not None
         )
         if ok:
-            assert normalize_answer(
-                seeds.articles[c.article_id].text[c.answer_start : c.answer_end]
-            ) == normalize_answer(short)
+            assert c is not None and c.answer_start is not None and c.answer_end is not None
+            span = seeds.articles[c.article_id].text[c.answer_start : c.answer_end]
+            assert normalize_answer(span) == normalize_answer(a.answer)  # written in the asker's script
         else:
             wrong.append((question, a.found, a.answer, c.quote if c else None))
     assert not wrong
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("question", ["上海市委书记是谁？", "北京今年的GDP增长了多少？"])
-def test_off_corpus_questions_are_refused(seeds, question):
+@pytest.mark.parametrize(
+    "question",
+    [
+        "上海市委书记是谁？",  # off corpus, though 市委书记 + a name reads the same in the 宝鸡 article
+        "北京今年的GDP增长了多少？",
+        "上官吉庆是哪一年出生的？",  # on topic, not in the seeds
+        "秦皇岛市的常住人口有多少？",
+        "兰州市上半年的财政收入是多少？",
+    ],
+)
+def test_questions_the_seeds_do_not_answer_are_refused(seeds, question):
     a = answer_from(seeds, question)
     assert not a.found, (a.answer, a.confidence, a.sentence)
-    assert a.closest
+    assert a.closest and not a.citations
 
 
 @pytest.mark.slow

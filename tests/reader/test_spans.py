@@ -52,3 +52,14 @@ def test_spans_are_stripped_and_passages_without_windows_get_none() -> None:
     assert out[0] == []
     assert out[1][0].text == "ab" and (out[1][0].start, out[1][0].end) == (1, 3)
     assert len(out[1]) == 2 and out[1][1].score < out[1][0].score
+
+
+def test_a_span_never_ends_on_a_separator_its_piece_carried() -> None:
+    text = "增长3.2%，高于全省"
+    # one piece "%，" as XLM-R cuts it: the span's last token ends after the comma
+    offsets = ((-1, -1), (-1, -1), (-1, -1), (0, 2), (2, 5), (5, 7), (7, 9), (9, 11))
+    w = Window(0, tuple(range(len(offsets))), None, offsets, 3, len(offsets) - 1)
+    s, e = np.zeros(8), np.zeros(8)
+    s[4], e[5] = 5.0, 5.0
+    [[best]] = passage_spans([text], [w], [s], [e], max_tokens=5)
+    assert best.text == "3.2%" and text[best.start : best.end] == "3.2%"

@@ -1,0 +1,59 @@
+"""Answers only from articles that name the places a question names (rag.extract.grounding)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.embed import FakeEmbedder
+from rag.extract import ReadParams, answer_from
+from rag.extract.grounding import asked_places, names_all
+from rag.index import BuildOptions, index_articles, load_index
+from rag.ingest.article import parse_article
+from rag.reader import FakeReader
+
+CHUNKS = ReadParams(unit="chunks")
+BAOJI = "宝鸡市聚焦问题整改\n领导带头落实整改责任，市委书记上官吉庆3次主持召开交办会。\n"
+QINHUANGDAO = "訪秦皇島市委書記朱政學\n朱政學:1-9月,全市固定資產投資同比增長3.2%。\n"  # Traditional
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    articles = [
+        parse_article(BAOJI, article_id="baoji", source="baoji.txt"),
+        parse_article(QINHUANGDAO, article_id="qinhuangdao", source="qinhuangdao.txt"),
+    ]
+    directory = tmp_path_factory.mktemp("grounding") / "idx"
+    index_articles(articles, directory, BuildOptions(embedder=FakeEmbedder(dim=32)))
+    return load_index(directory, embedder=FakeEmbedder(dim=32))
+
+
+@pytest.mark.parametrize(
+    ("question", "places"),
+    [
+        ("上海市委书记是谁？", ["上海市"]),  # inside an organisation's name
+        ("北京今年的GDP增长了多少？", ["北京"]),
+        ("秦皇岛市委书记是谁？", ["秦皇岛"]),
+        ("全省各市的增长是多少？", []),  # generic places ask about no one place
+        ("市委书记是谁？", []),
+    ],
+)
+def test_the_places_a_question_names(question, places):
+    assert asked_places(question) == places
+
+
+def test_an_article_names_a_place_with_or_without_its_suffix_in_either_script(index):
+    assert names_all(index, ["baoji", "qinhuangdao"], ["宝鸡市"]) == {"baoji"}
+    assert names_all(index, ["baoji", "qinhuangdao"], ["秦皇岛市"]) == {"qinhuangdao"}  # 秦皇島 in the text
+    assert names_all(index, ["baoji", "qinhuangdao"], ["上海市"]) == set()
+
+
+def test_another_citys_question_is_not_answered_from_this_citys_article(index):
+    reader = FakeReader({"上海市委书记是谁？": ["上官吉庆"], "宝鸡市委书记是谁？": ["上官吉庆"]})
+    shanghai = answer_from(index, "上海市委书记是谁？", reader=reader, params=CHUNKS)
+    assert not shanghai.found and shanghai.closest  # the passage is offered, not quoted as the answer
+    baoji = answer_from(index, "宝鸡市委书记是谁？", reader=reader, params=CHUNKS)
+    assert baoji.found and baoji.answer == "上官吉庆"
+    ungrounded = answer_from(
+        index, "上海市委书记是谁？", reader=reader, params=ReadParams(unit="chunks", grounded=False)
+    )
+    assert ungrounded.found and ungrounded.answer == "上官吉庆"  # what the reader alone would say
