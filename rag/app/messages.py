@@ -10,6 +10,7 @@ _BY_CODE = {
     "question_empty": "问题是空的，请输入一个问题。",
     "question_no_words": "问题里只有标点、符号或表情，请输入要问的内容。",
     "index_busy": "另一个进程正在写入索引，请稍后再试。",
+    "store_unreachable": "向量库（Milvus）无法连接：服务器没有响应，请确认它在运行后再试。",
 }
 _DOCUMENT_REASONS = {  # DocumentError codes (rag.ingest), as the UI says them
     "empty_file": "文件是空的",
