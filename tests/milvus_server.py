@@ -10,6 +10,7 @@ server binaries (≈ 250 MB, unpacked from the package's LZMA files on first use
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -143,13 +144,10 @@ def main() -> int:  # pragma: no cover - a development helper
     with tempfile.TemporaryDirectory(prefix="milvus-") as tmp:
         server = MilvusProcess(Path(tmp)).start()
         print(f"Milvus {server.version} at {server.uri} (data {tmp}); Ctrl+C stops it", flush=True)
-        try:
-            while True:
-                time.sleep(1)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.stop()
+        proc = getattr(server._server, "server_proc", None)
+        with contextlib.suppress(KeyboardInterrupt):
+            proc.wait() if proc is not None else None
+        server.stop()
     return 0
 
 
