@@ -11,7 +11,7 @@ PORT    ?= 7860
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup index model browser lint typecheck bench clean
+.PHONY: run test setup index model browser lint typecheck bench clean test-milvus-server milvus-server
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,6 +40,12 @@ browser:  ## Debian's Chromium for the Playwright UI tests (browser downloads do
 
 test: model browser lint typecheck
 	$(BIN)/python -m pytest -q
+
+test-milvus-server: setup  ## the Milvus path against a real server process (Milvus 2.3 standalone, loopback)
+	$(BIN)/python -m pytest -q tests/index/test_milvus_server.py
+
+milvus-server: setup  ## a Milvus 2.3 standalone server in the foreground, free loopback port, temp data (Ctrl+C)
+	$(BIN)/python tests/milvus_server.py
 
 lint: setup  ## ruff check + ruff format --check (config in pyproject.toml)
 	$(BIN)/ruff check rag vectorstore tests benchmarks $(wildcard ui.py examples)

@@ -15,7 +15,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from vectorstore.errors import StoreBusyError, StoreError, StoreMismatchError, StoreMissingError
+from vectorstore.errors import (
+    StoreBusyError,
+    StoreError,
+    StoreMismatchError,
+    StoreMissingError,
+    StoreUnreachableError,
+)
 
 __all__ = [
     "BadFilterError",
@@ -28,6 +34,7 @@ __all__ = [
     "IndexProblem",
     "ModelError",
     "RagError",
+    "StoreUnreachable",
     "as_index_problem",
     "store_errors",
 ]
@@ -99,6 +106,10 @@ class IndexBusyError(IndexProblem):
     """Another process is writing the index (or holds its Milvus Lite database)."""
 
 
+class StoreUnreachable(IndexProblem):
+    """The vector store's server (Milvus) does not answer; the index is fine and a later call may work."""
+
+
 _DEFAULT_CODES: dict[type[RagError], str] = {
     RagError: "error",
     DocumentError: "document",
@@ -110,6 +121,7 @@ _DEFAULT_CODES: dict[type[RagError], str] = {
     IndexMissingError: "index_missing",
     IndexMismatchError: "index_mismatch",
     IndexBusyError: "index_busy",
+    StoreUnreachable: "store_unreachable",
 }
 
 
@@ -122,6 +134,7 @@ _FROM_STORE: tuple[tuple[type[StoreError], type[IndexProblem]], ...] = (
     (StoreMissingError, IndexMissingError),
     (StoreMismatchError, IndexMismatchError),
     (StoreBusyError, IndexBusyError),
+    (StoreUnreachableError, StoreUnreachable),
 )
 
 

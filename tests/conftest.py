@@ -182,3 +182,21 @@ def make_tiny_qa_model():
     from rag.reader.fake import save_random_qa_model
 
     return save_random_qa_model
+
+
+# --- a Milvus server process (tests/milvus_server.py) ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory):
+    """One Milvus 2.3 standalone server for the session (``milvus-server`` of the ``milvus`` package) on a free
+    loopback port, its data in a temp dir; stopped at the end. Skipped, saying why, only where the package is
+    missing or its server cannot start on this machine."""
+    from milvus_server import MilvusProcess, MilvusUnavailable
+
+    try:
+        server = MilvusProcess(tmp_path_factory.mktemp("milvus-server")).start()
+    except MilvusUnavailable as exc:
+        pytest.skip(f"no Milvus server process here: {exc}")
+    yield server
+    server.kill()  # its data is a temp dir: no need to wait for a clean shutdown

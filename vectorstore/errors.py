@@ -7,7 +7,7 @@ calls a store (``rag.errors.store_errors``).
 
 from __future__ import annotations
 
-__all__ = ["StoreBusyError", "StoreError", "StoreMismatchError", "StoreMissingError"]
+__all__ = ["StoreBusyError", "StoreError", "StoreMismatchError", "StoreMissingError", "StoreUnreachableError"]
 
 
 class StoreError(Exception):
@@ -34,3 +34,7 @@ class StoreMismatchError(StoreError, code="store_mismatch"):
 
 class StoreBusyError(StoreError, code="store_busy"):
     """Another process holds the store (Milvus Lite serves one process at a time)."""
+
+
+class StoreUnreachableError(StoreError, code="store_unreachable"):
+    """The store's server does not answer (down, restarting, unreachable); the same call may work later."""

@@ -6,17 +6,19 @@ description). Every pymilvus failure becomes a :mod:`vectorstore.errors` error n
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any, Self
 
-from .errors import StoreBusyError, StoreError, StoreMissingError
+from .errors import StoreBusyError, StoreError, StoreMissingError, StoreUnreachableError
 from .milvus_config import (
     DEFAULT_ANALYZER,
     DEFAULT_HNSW,
     INDEX_TYPES,
     check_fields,
     collection_schema,
+    has_full_text,
     lite_locked,
     positive_int,
     public_uri,
@@ -24,6 +26,17 @@ from .milvus_config import (
 )
 
 __all__ = ["MilvusCollection"]
+
+log = logging.getLogger(__name__)
+_CONNECT_FAILED = 2  # pymilvus's Status.CONNECT_FAILED: the server is down or unreachable
+_NOT_LOADED = 101  # Milvus's ErrCollectionNotLoaded
+_SAID: set[str] = set()  # the URIs whose missing BM25 was logged (once per process)
+
+
+def _say_once(uri: str, message: str) -> None:
+    if uri not in _SAID:
+        _SAID.add(uri)
+        log.warning(message)
 
 
 class MilvusCollection:
@@ -64,6 +77,8 @@ class MilvusCollection:
         self._client = self._connect(token)
         self.created = False  # whether this instance created the collection
         self._has_meta = True  # the rows carry published/outlet/canonical (a collection made before: not)
+        self.server_version = str(self._call("read the server version", self._client.get_server_version))
+        self._full_text = has_full_text(self.server_version)  # for a new collection; an existing one says
         if self._call("check the collection", self._client.has_collection, collection):
             self._dim = self._open_existing(dim)
         elif dim is None:
@@ -98,6 +113,13 @@ class MilvusCollection:
     def _error(self, what: str, exc: Exception) -> StoreError:
         # pymilvus reports a held Milvus Lite lock only in its text: the one place a message is read
         detail = getattr(exc, "message", None) or str(exc)
+        if getattr(exc, "code", None) == _CONNECT_FAILED:
+            return StoreUnreachableError(
+                f"vector store unreachable: Milvus at {public_uri(self._uri)} did not answer (failed to {what}: "
+                f"{detail})",
+                hint="check that the Milvus server is running; the next request tries again",
+                path=public_uri(self._uri),
+            )
         if "lock" in detail.lower() and "another process" in detail.lower():
             return StoreBusyError(
                 f"another process has the Milvus Lite database {self._uri} open: {detail}", path=self._uri
@@ -109,6 +131,13 @@ class MilvusCollection:
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
+            return fn(*args, **kwargs)
+        except self._milvus_exception as exc:
+            if getattr(exc, "code", None) != _NOT_LOADED:
+                raise self._error(what, exc) from exc
+        # a restarted server (2.3) serves a collection again once it is loaded: load it, then try once more
+        try:
+            self._client.load_collection(self._collection)
             return fn(*args, **kwargs)
         except self._milvus_exception as exc:
             raise self._error(what, exc) from exc
@@ -126,8 +155,11 @@ class MilvusCollection:
     # ------------------------------------------------------------------ schema
     def _create(self) -> None:
         schema, params = collection_schema(
-            self._client, self._dim, self._analyzer, self._index_type, self._index_params
+            self._client, self._dim, self._analyzer, self._index_type, self._index_params, self._full_text
         )
+        if not self._full_text:
+            _say_once(self._uri, f"Milvus server {self.server_version} at {public_uri(self._uri)} has no BM25 "
+                      "function (Milvus < 2.5): BM25 stays on the local keyword index")  # fmt: skip
         self._call(
             "create the collection",
             self._client.create_collection,
@@ -139,7 +171,9 @@ class MilvusCollection:
 
     def _open_existing(self, dim: int | None) -> int:
         info = self._call("describe the collection", self._client.describe_collection, self._collection)
-        found, analyzer, self._has_meta = check_fields(info, self._collection, public_uri(self._uri), dim)
+        found, analyzer, self._has_meta, self._full_text = check_fields(
+            info, self._collection, public_uri(self._uri), dim
+        )
         if analyzer is not None:
             self._analyzer = analyzer
         try:
@@ -173,6 +207,12 @@ class MilvusCollection:
     @property
     def index_type(self) -> str:
         return self._index_type
+
+    @property
+    def full_text(self) -> bool:
+        """Whether the collection runs BM25 itself (a ``sparse`` field with a BM25 function); not on a server
+        older than 2.5, where BM25 stays on the local keyword index."""
+        return self._full_text
 
     @property
     def has_meta_fields(self) -> bool:

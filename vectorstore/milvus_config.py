@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ __all__ = [
     "check_strings",
     "collection_schema",
     "filter_literal",
+    "has_full_text",
     "is_milvus_uri",
     "lite_locked",
     "positive_int",
@@ -121,10 +123,28 @@ def filter_literal(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def has_full_text(server_version: str) -> bool:
+    """Whether a Milvus server of ``server_version`` (``get_server_version()``: ``v2.3.5-lite``,
+    ``v2.5.4``, ``milvus_lite-3.2.2``) runs BM25 functions: Milvus Lite and servers from 2.5 do; an
+    unreadable version is taken to be a recent one."""
+    text = server_version.strip().lower()
+    if text.startswith("milvus_lite"):
+        return True
+    match = re.match(r"v?(\d+)\.(\d+)", text)
+    return match is None or (int(match.group(1)), int(match.group(2))) >= (2, 5)
+
+
 def collection_schema(
-    client: Any, dim: int, analyzer: dict[str, Any], index_type: str, index_params: dict[str, int]
+    client: Any,
+    dim: int,
+    analyzer: dict[str, Any],
+    index_type: str,
+    index_params: dict[str, int],
+    full_text: bool = True,
 ) -> tuple[Any, Any]:
-    """The schema and index parameters of a new collection (see the module doc of ``milvus_store``)."""
+    """The schema and index parameters of a new collection (see the module doc of ``milvus_store``);
+    ``full_text=False`` (a server without BM25 functions): the text is stored unanalysed, without the
+    ``sparse`` field and its BM25 function."""
     from pymilvus import DataType, Function, FunctionType
 
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -133,14 +153,14 @@ def collection_schema(
     schema.add_field("published", DataType.VARCHAR, max_length=16)  # ISO date, "" when unknown
     schema.add_field("outlet", DataType.VARCHAR, max_length=MAX_OUTLET_BYTES)  # the outlet as compared
     schema.add_field("canonical", DataType.BOOL)  # searched without a filter (not a reprint of another row)
-    schema.add_field(
-        "text",
-        DataType.VARCHAR,
-        max_length=MAX_TEXT_BYTES,
-        enable_analyzer=True,
-        analyzer_params=analyzer,
-    )
+    text_params: dict[str, Any] = {"enable_analyzer": True, "analyzer_params": analyzer} if full_text else {}
+    schema.add_field("text", DataType.VARCHAR, max_length=MAX_TEXT_BYTES, **text_params)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
+    params = client.prepare_index_params()
+    dense_params = {k: v for k, v in index_params.items() if k != "ef"}
+    params.add_index(field_name="dense", index_type=index_type, metric_type="IP", params=dense_params)
+    if not full_text:
+        return schema, params
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(
         Function(
@@ -150,9 +170,6 @@ def collection_schema(
             output_field_names=["sparse"],
         )
     )
-    params = client.prepare_index_params()
-    dense_params = {k: v for k, v in index_params.items() if k != "ef"}
-    params.add_index(field_name="dense", index_type=index_type, metric_type="IP", params=dense_params)
     params.add_index(
         field_name="sparse",
         index_type="SPARSE_INVERTED_INDEX",
@@ -164,12 +181,13 @@ def collection_schema(
 
 def check_fields(
     info: dict[str, Any], collection: str, uri: str, dim: int | None
-) -> tuple[int, dict[str, Any] | None, bool]:
+) -> tuple[int, dict[str, Any] | None, bool, bool]:
     """The dimension and analyzer of an existing collection (``describe_collection``'s ``info``), checked
-    to be a rag-news collection of ``dim``-d vectors (any dimension when ``dim`` is None), and whether it has
-    the scalar fields that filters need (:data:`META_FIELDS`; a collection made before them has not)."""
+    to be a rag-news collection of ``dim``-d vectors (any dimension when ``dim`` is None), whether it has
+    the scalar fields that filters need (:data:`META_FIELDS`; a collection made before them has not) and
+    whether it has the BM25 ``sparse`` field (not on a server without BM25 functions)."""
     fields = {f["name"]: f for f in info.get("fields", [])}
-    missing = {"id", "article_id", "text", "dense", "sparse"} - fields.keys()
+    missing = {"id", "article_id", "text", "dense"} - fields.keys()
     if missing:
         raise StoreMismatchError(
             f"collection {collection!r} at {uri} is not a rag-news collection "
@@ -184,7 +202,7 @@ def check_fields(
         )
     raw = fields["text"].get("params", {}).get("analyzer_params")
     analyzer = (json.loads(raw) if isinstance(raw, str) else dict(raw)) if raw else None
-    return found, analyzer, all(f in fields for f in META_FIELDS)
+    return found, analyzer, all(f in fields for f in META_FIELDS), "sparse" in fields
 
 
 def read_config(directory: Path) -> dict[str, Any]:

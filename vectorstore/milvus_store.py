@@ -13,6 +13,11 @@ Collection schema (one row per chunk)::
     text        VARCHAR(65535 bytes)   Simplified matching text, analyzed by ``analyzer`` (default jieba)
     dense       FLOAT_VECTOR(dim)      L2-normalised here; index FLAT (exact, default) or HNSW; metric IP
     sparse      SPARSE_FLOAT_VECTOR    output of a BM25 function over ``text``; SPARSE_INVERTED_INDEX, BM25
+                                       (only where the server has BM25 functions: Milvus Lite, Milvus >= 2.5)
+
+A server older than 2.5 (``get_server_version()``) gets the collection without ``sparse`` (and ``text``
+unanalysed): :attr:`full_text` is false, :meth:`keyword_search` refuses, and ``rag`` keeps BM25 on its local
+keyword index (said once in the log). A server that does not answer raises ``StoreUnreachableError``.
 
 Scores: :meth:`MilvusStore.search` returns inner products of normalised vectors (cosine), like
 ``FaissStore``; :meth:`MilvusStore.keyword_search` returns positive BM25 scores, best first (Milvus Lite
@@ -318,6 +323,13 @@ class MilvusStore(MilvusCollection, VectorStore):
         to those rows (a filter), e.g. to score given candidates; ``where`` is a filter expression on the
         scalar fields."""
         k = check_k(k)
+        if not self._full_text:
+            raise StoreMismatchError(
+                f"Milvus collection {self._collection!r} at {public_uri(self._uri)} has no BM25 function "
+                f"(server {self.server_version})",
+                hint="score keywords with the local keyword index",
+                path=public_uri(self._uri),
+            )
         if not isinstance(text, str):
             raise TypeError(f"text must be str, got {type(text).__name__}")
         empty = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
@@ -385,7 +397,9 @@ class MilvusStore(MilvusCollection, VectorStore):
             "normalized": True,
             "index": {"type": self._index_type, "params": self._index_params},
             "analyzer": self._analyzer,
-            "bm25": {"k1": BM25_K1, "b": BM25_B},
+            "bm25": {"k1": BM25_K1, "b": BM25_B} if self._full_text else None,
+            "full_text": self._full_text,
+            "server_version": self.server_version,
             "pymilvus_version": client_version,
         }
 

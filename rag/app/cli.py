@@ -19,6 +19,7 @@ from rag.eval import evaluate_file, format_report
 from rag.index import BuildOptions, build_index
 from rag.index.migrate import MilvusCopy, MilvusTarget, migrate_to_milvus
 from rag.index.milvus import ANALYZERS, default_analyzer
+from rag.index.report import local_bm25_note
 from rag.ingest import ingest
 from rag.ingest.feeds import FetchOptions
 from rag.search import retrieve_from
@@ -220,6 +221,8 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
             f"({report['generation']}) into {report['uri']} collection {report['collection']} in "
             f"{report['seconds']} s; no re-embedding"
         )
+        if report["bm25"] == "local":
+            print(local_bm25_note(report["server_version"]))
         if report["dropped_collections"]:
             print(f"dropped older collections: {', '.join(report['dropped_collections'])}")
         print(f"search it with: python -m rag search QUESTION --index {report['index']} --store {args.to}")

@@ -27,6 +27,7 @@ _BY_CODE = {
     "method_not_allowed": "这个接口不支持这种请求方法。",
     "model_not_found": "没有这个模型。",
     "internal_error": "内部错误，详情见服务器日志。",
+    "store_unreachable": "向量库（Milvus）无法连接：服务器没有响应，请确认它在运行后再试。",
 }
 _DOCUMENT_REASONS = {  # DocumentError codes (rag.ingest), as the UI says them
     "empty_file": "文件是空的",

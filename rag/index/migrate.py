@@ -35,7 +35,14 @@ from rag.settings import milvus_token
 from rag.types import Article, Chunk
 from vectorstore.milvus_store import MilvusStore
 
-__all__ = ["MilvusCopy", "MilvusTarget", "drop_stale_collections", "export_generation", "migrate_to_milvus"]
+__all__ = [
+    "MilvusCopy",
+    "MilvusTarget",
+    "bm25_where",
+    "drop_stale_collections",
+    "export_generation",
+    "migrate_to_milvus",
+]
 
 _VERIFY_SAMPLE = 32
 Progress = Callable[[float, str], None]
@@ -173,6 +180,12 @@ def _verify(store: MilvusStore, embeddings: np.ndarray, n: int) -> int:
     return int(sample.size)
 
 
+def bm25_where(store: MilvusStore) -> dict[str, Any]:
+    """Where BM25 runs for a copy in ``store``: ``bm25`` "milvus" (the engine's BM25 function) or "local" (a
+    server without BM25 functions, Milvus < 2.5: the index's own keyword index), and the server version."""
+    return {"bm25": "milvus" if store.full_text else "local", "server_version": store.server_version}
+
+
 def drop_stale_collections(store: MilvusStore, directory: Path, keep: str) -> list[str]:
     """Drop the collections of ``directory``'s other generations (through ``store``'s connection)."""
     prefix = collection_prefix(directory)
@@ -198,6 +211,7 @@ def _report(
         "dim": int(index.embeddings.shape[1]),
         "index_type": store.index_type,
         "analyzer": store.analyzer,
+        **bm25_where(store),
         "verified_rows": verified,
         "dropped_collections": dropped,
         "config": str(generation / MILVUS_DIR / "milvus.json"),
@@ -244,6 +258,9 @@ class MilvusCopy:
             return {}
         try:
             dropped = drop_stale_collections(store, directory, store.collection)
-            return {"uri": store.config()["uri"], "collection": store.collection, "dropped": dropped}
+            return {
+                "uri": store.config()["uri"], "collection": store.collection, "dropped": dropped,
+                **bm25_where(store),
+            }  # fmt: skip
         finally:
             store.close()

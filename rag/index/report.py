@@ -8,7 +8,12 @@ from typing import Any
 
 from rag.types import Note, Skipped
 
-__all__ = ["BuildReport"]
+__all__ = ["BuildReport", "local_bm25_note"]
+
+
+def local_bm25_note(server_version: str) -> str:
+    """What a build or migration says when the Milvus server has no BM25 functions."""
+    return f"BM25 stays on the local keyword index (Milvus server {server_version} has no BM25 function; needs 2.5)"
 
 
 @dataclass
@@ -50,4 +55,6 @@ class BuildReport:
             parts.append(f"{len(self.notes)} notes")
         if self.milvus:
             parts.append(f"copied into Milvus {self.milvus['uri']} ({self.milvus['collection']})")
+            if self.milvus.get("bm25") == "local":
+                parts.append(local_bm25_note(self.milvus.get("server_version", "")))
         return "; ".join(parts)

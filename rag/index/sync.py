@@ -17,6 +17,7 @@ from rag.index.load import load_index
 from rag.index.manifest import make_manifest
 from rag.index.options import BuildOptions, Progress
 from rag.index.report import BuildReport
+from rag.index.resume import clear_checkpoint, embed_resumable
 from rag.index.texts import embed_text, sentence_text
 from rag.index.write import write_generation
 from rag.ingest.chunk import chunk_article
@@ -59,7 +60,7 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
     if old is not None:
         report.removed = sorted(set(old.articles) - set(final))
     plan = _plan(old, final, request, report)
-    _embed(plan, request.embedder, request.options.progress)
+    _embed(directory, plan, request.embedder, request.options.progress)
     report.embedded_chunks = len(plan.to_embed)
     embeddings, sentence_embeddings = _stack(plan, request.embedder.dim)
     if request.options.progress:
@@ -76,6 +77,7 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
     hook = request.options.hook
     before = None if hook is None else (lambda generation: hook.before_commit(generation, content))
     write_generation(directory, manifest, articles, plan.chunks, (embeddings, sentence_embeddings), before)
+    clear_checkpoint(directory)
     if hook is not None:
         report.milvus = hook.after_commit(directory)
     report.articles, report.chunks = len(articles), len(plan.chunks)
@@ -141,14 +143,15 @@ def _plan(old: Index | None, final: dict[str, Article], request: SyncRequest, re
     return plan
 
 
-def _embed(plan: _Plan, embedder: Embedder, progress: Progress | None) -> None:
-    """Chunks and their sentences in one call, so the embedder batches them all by length together."""
+def _embed(directory: Path, plan: _Plan, embedder: Embedder, progress: Progress | None) -> None:
+    """Chunks and their sentences in one pass, so the embedder batches them by length together; in
+    checkpointed batches (:mod:`rag.index.resume`), so a killed build resumes where it stopped."""
     if not plan.to_embed:
         return
     flat = [t for _, texts in plan.sentences_to_embed for t in texts]
     if progress:
         progress(0.0, f"embedding {len(plan.to_embed)} chunks and their {len(flat)} sentences")
-    vectors = embedder.encode_document([t for _, t in plan.to_embed] + flat, show_progress=progress is None)
+    vectors = embed_resumable(directory, embedder, [t for _, t in plan.to_embed] + flat, progress)
     for (position, _), vector in zip(plan.to_embed, vectors[: len(plan.to_embed)], strict=True):
         plan.rows[position] = vector
     at = len(plan.to_embed)

@@ -32,8 +32,12 @@ class VectorSearch(Protocol):
 
 @runtime_checkable
 class KeywordEngine(Protocol):
-    """A vector store that runs BM25 itself and filters on its rows' scalar fields (Milvus): its scores
-    replace the local keyword index's, and a filter is its expression (``where``)."""
+    """A vector store that filters on its rows' scalar fields (Milvus; a filter is its expression, ``where``)
+    and, when ``full_text`` (a server with BM25 functions), runs BM25 itself: its scores then replace the
+    local keyword index's."""
+
+    @property
+    def full_text(self) -> bool: ...
 
     def keyword_scores(
         self, text: str, depth: int, n: int, include: np.ndarray | None = None, *, where: str = ""

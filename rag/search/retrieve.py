@@ -141,9 +141,9 @@ def keyword_scores(
     selection: Selection | None = None,
 ) -> np.ndarray:
     """BM25 of ``text`` (Simplified) for every chunk, by position, 0 outside ``selection``. A store with its own
-    full-text search (Milvus) scores in the engine: its top ``depth`` (of the selected rows) and the ``include``
-    rows, 0 elsewhere; otherwise the local keyword index scores every chunk."""
-    if isinstance(index.store, KeywordEngine):
+    full-text search (Milvus with BM25 functions) scores in the engine: its top ``depth`` (of the selected rows)
+    and the ``include`` rows, 0 elsewhere; otherwise the local keyword index scores every chunk."""
+    if isinstance(index.store, KeywordEngine) and index.store.full_text:
         where = selection.expression if selection is not None else ""
         with store_errors():
             return np.asarray(
