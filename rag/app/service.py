@@ -41,7 +41,13 @@ T = TypeVar("T")
 RETRY_AFTER_S = 5
 
 _TYPES = {401: "authentication_error"}  # else: 5xx server_error, 4xx invalid_request_error
-_STATUS_BY_CODE = {"unknown_article": 404, "index_in_memory": 409, "too_large": 413, "index_busy": 503, "store_unreachable": 503}
+_STATUS_BY_CODE = {
+    "unknown_article": 404,
+    "index_in_memory": 409,
+    "too_large": 413,
+    "index_busy": 503,
+    "store_unreachable": 503,
+}
 
 
 def default_workers() -> int:
