@@ -168,6 +168,11 @@ def test_docs_describe_every_route(url: str) -> None:
         schemas
     )
     assert "400" in spec["paths"]["/api/answer"]["post"]["responses"]
+    for name in ("AnswerRequest", "RetrieveRequest", "ChatCompletionRequest"):  # the filters are documented
+        fields = schemas[name]["properties"]
+        assert {"since", "until", "outlets"} <= set(fields) and "YYYY-MM" in fields["since"]["description"]
+    assert {"published", "url", "also"} <= set(schemas["CitationOut"]["properties"])
+    assert "filters" in schemas["AnswerOut"]["required"]
 
 
 # filters (over the dated corpus) -------------------------------------------------------------------------
