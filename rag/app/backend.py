@@ -105,6 +105,8 @@ class ArticleEntry:
     script: str
     chunks: int
     uploaded: bool
+    published: str = ""  # ISO date ("" when unknown)
+    url: str = ""
 
 
 class Backend:
@@ -242,7 +244,9 @@ class Backend:
         index, counts, uploaded = self._listing()
         ordered = sorted(index.articles.values(), key=lambda a: (a.id not in uploaded, a.id))
         return [
-            ArticleEntry(a.id, a.title, a.outlet, a.script, counts.get(a.id, 0), a.id in uploaded)
+            ArticleEntry(
+                a.id, a.title, a.outlet, a.script, counts.get(a.id, 0), a.id in uploaded, a.published, a.url
+            )
             for a in ordered
         ]
 

@@ -3,7 +3,7 @@ text)."""
 
 from __future__ import annotations
 
-from rag.errors import DocumentError, RagError
+from rag.errors import BadFilterError, DocumentError, RagError
 
 __all__ = ["code_message", "document_reason", "user_message"]
 
@@ -13,6 +13,9 @@ _BY_CODE = {
     "index_busy": "另一个进程正在写入索引，请稍后再试。",
     "unknown_article": "索引中没有这篇文章（文章编号见 GET /api/articles）。",
     "index_in_memory": "这个索引只在内存中，不能加入或移除文档。",
+    # BadFilterError: the message is followed by what was wrong (rag.search.filters' words)
+    "bad_date": "日期不对，请用 YYYY-MM-DD、YYYY-MM 或 YYYY",
+    "bad_date_range": "起始日期晚于截止日期",
     # the HTTP API's own (rag.app.http_api, rag.app.openai_api)
     "invalid_api_key": "缺少或错误的 API 密钥：请求头要带 Authorization: Bearer <密钥>。",
     "api_key_required": "网页设了登录（--auth），API 要另设密钥：用 --api-key KEY 或 $RAG_API_KEY 启动服务器。",
@@ -40,8 +43,12 @@ _DOCUMENT_REASONS = {  # DocumentError codes (rag.ingest), as the UI says them
 
 
 def user_message(exc: RagError) -> str:
-    """The message the chat shows for ``exc``: Chinese for the errors a user causes, else the error's own."""
-    return _BY_CODE.get(exc.code, str(exc))
+    """The message the chat shows for ``exc``: Chinese for the errors a user causes (a bad filter's with the
+    value at fault after it), else the error's own."""
+    said = _BY_CODE.get(exc.code)
+    if said is None:
+        return str(exc)
+    return f"{said}：{exc.message}" if isinstance(exc, BadFilterError) else said
 
 
 def code_message(code: str, **values: object) -> str:

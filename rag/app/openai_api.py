@@ -7,11 +7,13 @@ the chat UI reads its own (:func:`rag.app.render_html.history_pairs`), so a foll
 understood. The reply's ``content`` is the chat UI's Markdown for the answer
 (:func:`rag.app.render_html.answer_markdown`): the short answer in bold, the quote, numbered sources; a
 question nothing answers gets the not-found reply with the closest passages, as an ordinary reply. The
-structured answer rides along in the extension field ``answer``.
+structured answer rides along in the extension field ``answer``. The extension fields ``since``, ``until`` and
+``outlets`` (or the same keys in ``metadata``) filter the articles searched, as ``POST /api/answer``'s do.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -103,11 +105,13 @@ def openai_router(service: Service) -> APIRouter:
     )
     async def chat_completions(body: ChatCompletionRequest) -> ChatCompletion | StreamingResponse:
         """Answer the last user message, reading the earlier ones as the conversation. Sampling parameters
-        are accepted and ignored. ``stream: true``: server-sent ``chat.completion.chunk`` events, then
+        are accepted and ignored; ``since`` / ``until`` / ``outlets`` filter the articles (400 ``bad_date``
+        for a bad date). ``stream: true``: server-sent ``chat.completion.chunk`` events, then
         ``data: [DONE]``."""
         question, history = conversation(body.messages)
-        # Filters (issue #14): pass the request's since / until / outlets on to backend.ask here.
-        result = await service.answer(backend.ask, question, history)
+        since, until, outlets = body.filters()
+        ask = functools.partial(backend.ask, since=since, until=until, outlets=outlets)
+        result = await service.answer(ask, question, history)
         content = R.answer_markdown(result)
         answer = AnswerOut.model_validate(result.to_dict())
         ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())

@@ -1,6 +1,8 @@
 """The OpenAI-compatible API's bodies (``/v1``, :mod:`rag.app.openai_api`), as Pydantic models: the subset of
-OpenAI's Chat Completions and Models objects that chat clients and the ``openai`` SDK read, plus one extension
-field, ``answer``, carrying the structured answer (citations with offsets).
+OpenAI's Chat Completions and Models objects that chat clients and the ``openai`` SDK read, plus extension
+fields: ``answer`` in the reply, carrying the structured answer (citations with offsets), and the filters
+``since``, ``until`` and ``outlets`` in the request (with the SDK: ``extra_body={"since": "2023"}``; also read
+from OpenAI's ``metadata`` object, where ``outlets`` is one string, names separated by commas).
 
 Requests accept any other field OpenAI defines (``temperature``, ``top_p``, ``max_tokens``, ``tools``, …) and
 ignore it: the answer is extracted from the articles, not sampled.
@@ -12,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.app.schemas import AnswerOut
+from rag.app.schemas import AnswerOut, FilterFields
 
 __all__ = [
     "MODEL_ID",
@@ -59,9 +61,10 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(FilterFields):
     """``POST /v1/chat/completions``: the last message is the question (role ``user``); the earlier user and
-    assistant messages are the conversation, for follow-ups; system messages are ignored."""
+    assistant messages are the conversation, for follow-ups; system messages are ignored. ``since``, ``until``
+    and ``outlets`` (extension fields, or ``metadata`` keys) filter the articles, as on ``POST /api/answer``."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -82,8 +85,20 @@ class ChatCompletionRequest(BaseModel):
     frequency_penalty: float | None = None
     seed: int | None = None
     user: str | None = None
-    # Filters (issue #14): `since`, `until` and `outlets` are to be read here too (as extension fields, or
-    # from `metadata`) and passed through by rag.app.openai_api.chat_completions to Backend.ask.
+    metadata: dict[str, str] | None = Field(
+        None,
+        description="OpenAI's key-value pairs: since, until and outlets (comma-separated) are read here "
+        "when the extension fields do not give them; other keys are ignored",
+    )
+
+    def filters(self) -> tuple[str, str, list[str] | str]:
+        """(since, until, outlets): the extension fields, else the ones ``metadata`` gives."""
+        given = self.metadata or {}
+        return (
+            self.since or given.get("since", ""),
+            self.until or given.get("until", ""),
+            self.outlets or given.get("outlets", ""),
+        )
 
 
 class AssistantMessage(BaseModel):

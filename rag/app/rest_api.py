@@ -1,11 +1,15 @@
 """The REST API under ``/api``: answers, retrieval, the articles, uploads and removals, over the chat UI's
 :class:`~rag.app.backend.Backend` (same checks, same messages). Bodies are :mod:`rag.app.schemas`.
 
+``since`` / ``until`` (ISO dates, inclusive) and ``outlets`` filter the articles searched, as the chat UI's
+筛选 panel does; a bad date is a 400 ``bad_date`` (``bad_date_range`` when ``since`` is after ``until``).
+
 | route | what |
 |---|---|
-| ``POST /api/answer`` | ``{question, k, history}`` → the Answer (``rag.types.Answer.to_dict()``) |
-| ``POST /api/retrieve`` | ``{question, k, history}`` → the k passages that best match, with their scores |
-| ``GET /api/articles`` | the indexed articles with their chunk counts |
+| ``POST /api/answer`` | ``{question, k, history, since, until, outlets}`` → the Answer (``Answer.to_dict()``) |
+| ``POST /api/retrieve`` | ``{question, k, history, since, until, outlets}`` → the k best passages, scored |
+| ``GET /api/articles`` | the indexed articles with their chunk counts, dates and URLs |
+| ``GET /api/outlets`` | the indexed articles' outlets, most articles first (what ``outlets`` may name) |
 | ``POST /api/documents`` | multipart ``files`` (up to 10, 5 MB each, .txt .md .html .htm) → indexed |
 | ``DELETE /api/documents/{article_id}`` | the article removed from the index (an upload's file too) |
 | ``GET /api/health`` | 200 once the index and the model are loaded (503 with Retry-After before) |
@@ -13,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +37,7 @@ from rag.app.schemas import (
     ErrorResponse,
     HealthResponse,
     HitOut,
+    OutletsResponse,
     RemovalResponse,
     RetrieveRequest,
     RetrieveResponse,
@@ -79,23 +85,26 @@ def _answer_routes(router: APIRouter, service: Service) -> None:
     @router.post("/answer", response_model=AnswerOut, tags=["answers"])
     async def answer(body: AnswerRequest) -> AnswerOut:
         """Answer a question from the indexed articles: the short answer, its sentence, numbered citations
-        with character offsets; when nothing supports an answer, ``found`` is false and ``closest`` holds
-        the closest passages. 400 for an empty or punctuation-only question."""
+        with character offsets, dates, URLs and reprints; when nothing supports an answer, ``found`` is false
+        and ``closest`` holds the closest passages (none when the filter lets no article through: then
+        ``notice`` says so). 400 for an empty or punctuation-only question, or a bad date."""
         history = [(t.question, t.answer) for t in body.history]
-        # Filters (issue #14): pass body.since / body.until / body.outlets on to backend.ask here.
-        result = await service.answer(backend.ask, body.question, history, body.k)
+        ask = functools.partial(backend.ask, since=body.since, until=body.until, outlets=body.outlets)
+        result = await service.answer(ask, body.question, history, body.k)
         return AnswerOut.model_validate(result.to_dict())
 
     @router.post("/retrieve", response_model=RetrieveResponse, tags=["answers"])
     async def retrieve(body: RetrieveRequest) -> RetrieveResponse:
         """The k passages that best match the question (a follow-up read against ``history``), best first,
-        with their fused, dense and BM25 scores."""
+        with their fused, dense and BM25 scores, among the articles the filter lets through (none when it
+        lets none through). 400 for an empty or punctuation-only question, or a bad date."""
         history = [(t.question, t.answer) for t in body.history]
 
         def run() -> RetrieveResponse:
             resolved = backend.resolve(body.question, history) if history else ""
-            # Filters (issue #14): pass body.since / body.until / body.outlets on to backend.retrieve here.
-            hits = backend.retrieve(resolved or body.question, body.k)
+            hits = backend.retrieve(
+                resolved or body.question, body.k, since=body.since, until=body.until, outlets=body.outlets
+            )
             out = [HitOut.model_validate(h.to_dict()) for h in hits]
             return RetrieveResponse(question=body.question, resolved_question=resolved, hits=out)
 
@@ -117,6 +126,11 @@ def _document_routes(router: APIRouter, service: Service) -> None:
         entries = await service.answer(backend.articles)
         listed = [ArticleOut.model_validate(e, from_attributes=True) for e in entries]
         return ArticlesResponse(articles=listed, chunks=sum(a.chunks for a in listed))
+
+    @router.get("/outlets", response_model=OutletsResponse, tags=["documents"])
+    async def outlets() -> OutletsResponse:
+        """The outlets of the indexed articles, most articles first: the names ``outlets`` may give."""
+        return OutletsResponse(outlets=await service.answer(backend.outlets))
 
     @router.post("/documents", response_model=DocumentsResponse, tags=["documents"])
     async def add_documents(

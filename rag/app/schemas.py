@@ -9,11 +9,14 @@ is the one ``gradio_client``'s ``/ask`` and ``python -m rag ask --json`` give.
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12
 
 from rag.app.backend import MAX_K
 
 __all__ = [
+    "MAX_OUTLETS",
     "MAX_TURNS",
+    "AnswerFilters",
     "AnswerOut",
     "AnswerRequest",
     "ArticleOut",
@@ -23,15 +26,28 @@ __all__ = [
     "DocumentsResponse",
     "ErrorDetail",
     "ErrorResponse",
+    "FilterFields",
     "HealthResponse",
     "HitOut",
+    "OutletsResponse",
     "RemovalResponse",
+    "Reprint",
     "RetrieveRequest",
     "RetrieveResponse",
     "Turn",
 ]
 
 MAX_TURNS = 100  # earlier turns a request may carry (each is read up to 500 characters)
+MAX_OUTLETS = 50  # outlet names a filter may list
+_DATE_HELP = (
+    "ISO date: YYYY-MM-DD, YYYY-MM (a month) or YYYY (a year); inclusive ({} of a month or year); "
+    "'' for none. Only articles with a known date pass a date filter; a bad date is a 400 bad_date "
+    "(since after until: bad_date_range)"
+)
+_OUTLETS_HELP = (
+    "outlet names (see GET /api/outlets); an article passes when its outlet contains one of them "
+    "(Simplified or Traditional, case and spaces ignored); empty: any outlet"
+)
 
 
 # errors ---------------------------------------------------------------------------------------------------
@@ -68,7 +84,20 @@ class Turn(BaseModel):
     answer: str = Field("", description="the short answer given (else its sentence; '' when none)")
 
 
-class _QuestionRequest(BaseModel):
+class FilterFields(BaseModel):
+    """The date and outlet filter a question may carry (as the chat UI's 筛选 panel): only the articles it
+    lets through are searched."""
+
+    since: str = Field(
+        "", description="only articles published on or after this " + _DATE_HELP.format("first day")
+    )
+    until: str = Field(
+        "", description="only articles published on or before this " + _DATE_HELP.format("last day")
+    )
+    outlets: list[str] = Field(default_factory=list, max_length=MAX_OUTLETS, description=_OUTLETS_HELP)
+
+
+class _QuestionRequest(FilterFields):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(description="in Traditional or Simplified Chinese; read up to 500 characters")
@@ -78,8 +107,6 @@ class _QuestionRequest(BaseModel):
         max_length=MAX_TURNS,
         description="earlier turns, oldest first: a follow-up (那宝鸡呢？) is read against them",
     )
-    # Filters (issue #14): `since`, `until` and `outlets` go here, and the handlers in rag.app.rest_api
-    # (answer, retrieve) pass them through to Backend.ask / Backend.retrieve.
 
 
 class AnswerRequest(_QuestionRequest):
@@ -91,6 +118,24 @@ class RetrieveRequest(_QuestionRequest):
 
 
 # answers --------------------------------------------------------------------------------------------------
+
+
+class Reprint(TypedDict):
+    """Another outlet's copy of a cited article (a reprint)."""
+
+    article_id: str
+    outlet: str
+    published: str
+    url: str
+
+
+class AnswerFilters(TypedDict, total=False):
+    """The date/outlet filter an answer's search ran under; ``{}`` when it ran under none."""
+
+    since: str  # ISO date, "" for open
+    until: str
+    outlets: list[str]
+    articles: int  # how many articles the filter let through (0: none, and nothing was found)
 
 
 class CitationOut(BaseModel):
@@ -107,6 +152,9 @@ class CitationOut(BaseModel):
     answer_start: int | None = None
     answer_end: int | None = None
     score: float
+    published: str = Field(description="the article's ISO date, YYYY-MM-DD ('' when unknown)")
+    url: str = Field(description="the article's URL ('' when unknown)")
+    also: list[Reprint] = Field(description="reprints of the article by other outlets")
 
 
 class HitOut(BaseModel):
@@ -117,6 +165,8 @@ class HitOut(BaseModel):
     article_id: str
     title: str
     outlet: str
+    published: str = Field(description="the article's ISO date, YYYY-MM-DD ('' when unknown)")
+    url: str = Field(description="the article's URL ('' when unknown)")
     paragraph: int
     start: int
     end: int
@@ -141,7 +191,12 @@ class AnswerOut(BaseModel):
     closest: list[HitOut]
     resolved_question: str = Field(description="the question after follow-up resolution ('' when unchanged)")
     script: str = Field(description="the asker's script: simplified or traditional")
-    notice: str = Field(description="e.g. that a long question was cut")
+    notice: str = Field(
+        description="e.g. that a long question was cut, or that the filter matched no article"
+    )
+    filters: AnswerFilters = Field(
+        description="the filter the search ran under, with how many articles it let through; {} when none"
+    )
 
 
 class RetrieveResponse(BaseModel):
@@ -159,6 +214,8 @@ class ArticleOut(BaseModel):
     id: str
     title: str
     outlet: str
+    published: str = Field(description="ISO date, YYYY-MM-DD ('' when unknown)")
+    url: str
     script: str
     chunks: int
     uploaded: bool = Field(description="uploaded (kept in the uploads folder) rather than built in")
@@ -167,6 +224,10 @@ class ArticleOut(BaseModel):
 class ArticlesResponse(BaseModel):
     articles: list[ArticleOut] = Field(description="uploads first, then by id")
     chunks: int = Field(description="chunks in the whole index")
+
+
+class OutletsResponse(BaseModel):
+    outlets: list[str] = Field(description="the indexed articles' outlets, most articles first")
 
 
 class DocumentOut(BaseModel):

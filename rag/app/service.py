@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 
 from rag.app.backend import Backend
 from rag.app.messages import code_message, user_message
-from rag.errors import BadQuestionError, DocumentError, RagError
+from rag.errors import BadFilterError, BadQuestionError, DocumentError, RagError
 
 __all__ = [
     "RETRY_AFTER_S",
@@ -99,9 +99,10 @@ def error_response(exc: ApiError) -> JSONResponse:
 
 
 def rag_error(exc: RagError) -> ApiError:
-    """The API error for one of the library's: a bad question or document is the client's (400), an unknown
-    article 404, a busy index 503 (retry), a damaged index or model the server's (500, its own message)."""
-    if isinstance(exc, BadQuestionError | DocumentError):
+    """The API error for one of the library's: a bad question, filter or document is the client's (400), an
+    unknown article 404, a busy index 503 (retry), a damaged index or model the server's (500, its own
+    message)."""
+    if isinstance(exc, BadQuestionError | BadFilterError | DocumentError):
         status = _STATUS_BY_CODE.get(exc.code, 400)
     else:
         status = _STATUS_BY_CODE.get(exc.code, 500)

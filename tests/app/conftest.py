@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from api_cases import KNOWN, free_port
+from api_cases import KNOWN, PORT_AMOUNTS, PORT_QUESTION, free_port
 
 
 @pytest.fixture
@@ -18,6 +18,17 @@ def known_reader():  # type: ignore[no-untyped-def]
     reader = FakeReader(KNOWN)
     set_default_reader(reader)
     return reader  # the autouse default_reader fixture puts its own back afterwards
+
+
+@pytest.fixture
+def port_reader():  # type: ignore[no-untyped-def]
+    """A FakeReader that finds the port's figures for PORT_QUESTION (over the ``dated_index``), the oldest
+    first, as every caller's default reader for this test."""
+    from rag.reader import FakeReader, set_default_reader
+
+    reader = FakeReader({PORT_QUESTION: PORT_AMOUNTS})
+    set_default_reader(reader)
+    return reader
 
 
 @pytest.fixture(scope="module")
@@ -40,3 +51,14 @@ def serve_api(ui_module: Any) -> Iterator[Callable[..., str]]:
     for demo, server in running:
         demo.close()
         server.close()
+
+
+@pytest.fixture(scope="module")
+def dated_url(
+    serve_api: Callable[..., str], dated_index: Any, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A server over the dated corpus (tests/news_fixtures.py: the port's report in three years and outlets, a
+    reprint, other stories), read-only tests only."""
+    from rag.app.backend import Backend
+
+    return serve_api(Backend(dated_index, tmp_path_factory.mktemp("uploads")))

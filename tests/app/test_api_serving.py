@@ -28,14 +28,14 @@ def test_the_api_does_not_wait_in_gradios_queue(
     release = threading.Event()
     asked: list[str] = []
 
-    def slow_ask(question: str, history: Any = None, k: int = 5) -> Any:
+    def slow_ask(question: str, history: Any = None, k: int = 5, **filters: Any) -> Any:
         asked.append(question)
         if question == "慢":
             release.wait(60)  # holds the page's one /ask slot
         elif question.startswith("睡"):
             time.sleep(1.5)
             return Answer(question, False)
-        return ask(UNANSWERED, history, k)
+        return ask(UNANSWERED, history, k, **filters)
 
     backend.ask = slow_ask  # type: ignore[method-assign]
     url = serve_api(backend, workers=3)

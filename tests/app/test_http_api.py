@@ -1,6 +1,7 @@
 """The REST API (/api) and what every HTTP endpoint shares, driven with httpx against a served app (the page
 mounted beside it, as ``python ui.py`` serves): each route, each error (400, 401, 404, 405, 411, 413, 422,
-503) in OpenAI's error shape, the key, CORS, uploads serialized with the index writer."""
+503) in OpenAI's error shape, the key, CORS, uploads serialized with the index writer, the date and outlet
+filters over a dated corpus."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from api_cases import QUESTION, UNANSWERED
+from api_cases import PORT_QUESTION, QUESTION, UNANSWERED
 
 from rag.app.backend import MAX_UPLOAD_BYTES, Backend
 
@@ -104,9 +105,20 @@ def test_unusable_questions_are_400(url: str, route: str, question: str, code: s
         ({"question": "宝鸡", "k": 0}, "k"),
         ({"question": "宝鸡", "k": 21}, "k"),
         ({"question": "宝鸡", "history": [{"answer": "x"}]}, "history.0.question"),
-        ({"question": "宝鸡", "since": "2024-01-01"}, "since"),  # unknown fields are refused, not ignored
+        ({"question": "宝鸡", "after": "2024-01-01"}, "after"),  # unknown fields are refused, not ignored
+        ({"question": "宝鸡", "outlets": "新华网"}, "outlets"),  # a list, not one string
+        ({"question": "宝鸡", "since": 2024}, "since"),
     ],
-    ids=["missing", "not-text", "k-0", "k-21", "history-turn", "unknown-field"],
+    ids=[
+        "missing",
+        "not-text",
+        "k-0",
+        "k-21",
+        "history-turn",
+        "unknown-field",
+        "outlets-string",
+        "since-number",
+    ],
 )
 def test_malformed_bodies_are_422(url: str, body: dict, param: str) -> None:
     error = error_of(httpx.post(f"{url}/api/answer", json=body), 422)
@@ -143,6 +155,7 @@ def test_docs_describe_every_route(url: str) -> None:
         "/api/answer",
         "/api/retrieve",
         "/api/articles",
+        "/api/outlets",
         "/api/documents",
         "/api/documents/{article_id}",
         "/api/health",
@@ -155,6 +168,100 @@ def test_docs_describe_every_route(url: str) -> None:
         schemas
     )
     assert "400" in spec["paths"]["/api/answer"]["post"]["responses"]
+    for name in ("AnswerRequest", "RetrieveRequest", "ChatCompletionRequest"):  # the filters are documented
+        fields = schemas[name]["properties"]
+        assert {"since", "until", "outlets"} <= set(fields) and "YYYY-MM" in fields["since"]["description"]
+    assert {"published", "url", "also"} <= set(schemas["CitationOut"]["properties"])
+    assert "filters" in schemas["AnswerOut"]["required"]
+
+
+# filters (over the dated corpus) -------------------------------------------------------------------------
+
+
+def ask(url: str, route: str, **body: Any) -> httpx.Response:
+    return httpx.post(f"{url}/api/{route}", json={"question": PORT_QUESTION, **body}, timeout=60)
+
+
+def test_a_filter_changes_the_answer(dated_url: str, port_reader: Any, dated_index: Any) -> None:
+    plain = ask(dated_url, "answer").json()
+    assert plain["answer"] == "3012万吨" and plain["filters"] == {}  # the reader's favourite: 2021
+    cite = plain["citations"][0]
+    assert (cite["article_id"], cite["published"]) == ("news-port-2021", "2021-03-05")
+    assert cite["url"] == "http://news.example.cn/2021/port0.html" and cite["also"] == []
+    year = ask(dated_url, "answer", since="2022", until="2022").json()
+    assert year["answer"] == "3265万吨" and year["citations"][0]["article_id"] == "news-port-2022"
+    assert year["filters"] == {"since": "2022-01-01", "until": "2022-12-31", "outlets": [], "articles": 2}
+    assert year == Backend(dated_index).ask(PORT_QUESTION, since="2022", until="2022").to_dict()
+    outlet = ask(dated_url, "answer", outlets=["中國新聞網"]).json()  # Traditional matches too
+    assert outlet["answer"] == "3418万吨" and outlet["filters"]["outlets"] == ["中國新聞網"]
+    cite = outlet["citations"][0]
+    assert (cite["article_id"], cite["outlet"], cite["published"]) == (
+        "news-port-2023",
+        "中国新闻网",
+        "2023-03-04",
+    )
+    assert cite["also"] == [
+        {"article_id": "news-port-2023-sina", "outlet": "新浪网", "published": "2023-03-05",
+         "url": "http://news.sina.example/port.html"}
+    ]  # fmt: skip
+
+
+def test_a_filter_changes_the_hits(dated_url: str) -> None:
+    plain = ask(dated_url, "retrieve", k=5).json()["hits"]
+    assert {h["article_id"] for h in plain} > {"news-port-2021", "news-port-2022"}
+    hit = plain[0]
+    assert (hit["article_id"], hit["published"]) == ("news-port-2021", "2021-03-05")
+    assert hit["url"] == "http://news.example.cn/2021/port0.html" and hit["outlet"] == "新华网"
+    year = ask(dated_url, "retrieve", k=5, since="2022-01-01", until="2022-12").json()["hits"]
+    assert [h["article_id"] for h in year] == ["news-port-2022", "news-kiwi"]
+    assert all("2022-01-01" <= h["published"] <= "2022-12-31" for h in year)
+    sina = ask(dated_url, "retrieve", k=5, outlets=["新浪网"]).json()["hits"]
+    assert sina and {h["article_id"] for h in sina} == {"news-port-2023-sina"}  # the reprint, searched alone
+
+
+def test_a_filter_matching_nothing_finds_nothing_and_says_so(dated_url: str, port_reader: Any) -> None:
+    answer = ask(dated_url, "answer", since="2030-01-01", outlets=["新华网"]).json()
+    assert answer["found"] is False and answer["citations"] == [] and answer["closest"] == []
+    assert answer["notice"] == "筛选条件（2030-01-01至今，新华网）没有匹配任何文章"
+    assert answer["filters"] == {"since": "2030-01-01", "until": "", "outlets": ["新华网"], "articles": 0}
+    assert ask(dated_url, "retrieve", outlets=["星河日报"]).json()["hits"] == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "code", "said"),
+    [
+        (
+            {"since": "2023-13"},
+            "bad_date",
+            "日期不对，请用 YYYY-MM-DD、YYYY-MM 或 YYYY：not a date: '2023-13'",
+        ),
+        ({"until": "去年"}, "bad_date", "日期不对，请用 YYYY-MM-DD、YYYY-MM 或 YYYY：not a date: '去年'"),
+        ({"since": "2023-02-30"}, "bad_date", "(day 30)"),
+        (
+            {"since": "2024", "until": "2023"},
+            "bad_date_range",
+            "起始日期晚于截止日期：since 2024-01-01 is after",
+        ),
+    ],
+    ids=["month-13", "words", "day-30", "since-after-until"],
+)
+@pytest.mark.parametrize("route", ["answer", "retrieve"])
+def test_bad_dates_are_400(dated_url: str, route: str, filters: dict, code: str, said: str) -> None:
+    error = error_of(ask(dated_url, route, **filters), 400)
+    assert (error["code"], error["type"]) == (code, "invalid_request_error") and said in error["message"]
+
+
+def test_outlets_and_articles_carry_the_news_metadata(dated_url: str) -> None:
+    outlets = httpx.get(f"{dated_url}/api/outlets").json()
+    assert outlets == {
+        "outlets": ["光明日报", "中国新闻网", "人民日报", "新华网", "新浪网"]
+    }  # 光明日报: 3 articles
+    listed = {a["id"]: a for a in httpx.get(f"{dated_url}/api/articles").json()["articles"]}
+    port = listed["news-port-2023-sina"]
+    assert (port["outlet"], port["published"], port["url"]) == (
+        "新浪网", "2023-03-05", "http://news.sina.example/port.html"
+    )  # fmt: skip
+    assert (listed["news-kiwi"]["published"], listed["news-kiwi"]["url"]) == ("2022-06-01", "")
 
 
 # documents ------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The OpenAI-compatible API (/v1) driven by the real ``openai`` client against a served app (the page
 mounted beside it, as ``python ui.py`` serves): plain and streamed replies, a follow-up through the messages,
-errors in OpenAI's shape."""
+the date and outlet filters (extension fields, or ``metadata``), errors in OpenAI's shape."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from api_cases import QUESTION, UNANSWERED
+from api_cases import PORT_QUESTION, QUESTION, UNANSWERED
 
 from rag.app import render_html as R
 from rag.app.backend import Backend
@@ -113,6 +113,51 @@ def test_a_question_nothing_answers_is_an_ordinary_reply(client: openai.OpenAI) 
     answer = (completion.model_extra or {})["answer"]
     assert answer["found"] is False and answer["citations"] == [] and 0 < len(answer["closest"]) <= 5
     assert completion.choices[0].finish_reason == "stop"
+
+
+def test_filters_as_extension_fields_or_metadata(dated_url: str, port_reader: Any) -> None:
+    client = openai.OpenAI(base_url=f"{dated_url}/v1", api_key="any", max_retries=0, timeout=60)
+    messages = [user(PORT_QUESTION)]
+    plain = client.chat.completions.create(model="rag-news", messages=messages)
+    assert (plain.model_extra or {})["answer"]["answer"] == "3012万吨"
+    year = client.chat.completions.create(
+        model="rag-news", messages=messages, extra_body={"since": "2022", "until": "2022-12-31"}
+    )
+    answer = (year.model_extra or {})["answer"]
+    assert answer["answer"] == "3265万吨" and answer["citations"][0]["published"] == "2022-03-06"
+    assert answer["filters"] == {"since": "2022-01-01", "until": "2022-12-31", "outlets": [], "articles": 2}
+    assert "3265万吨" in (year.choices[0].message.content or "")
+    tagged = client.chat.completions.create(
+        model="rag-news", messages=messages, metadata={"outlets": "人民日报,中国新闻网", "since": "2023"}
+    )
+    answer = (tagged.model_extra or {})["answer"]
+    assert answer["answer"] == "3418万吨" and answer["citations"][0]["article_id"] == "news-port-2023"
+    assert (
+        answer["filters"]["outlets"] == ["人民日报", "中国新闻网"]
+        and answer["filters"]["since"] == "2023-01-01"
+    )
+    # an extension field wins over the same key in metadata
+    both = client.chat.completions.create(
+        model="rag-news", messages=messages, metadata={"since": "2023"}, extra_body={"since": "2030"}
+    )
+    answer = (both.model_extra or {})["answer"]
+    assert answer["found"] is False and answer["notice"] == "筛选条件（2030-01-01至今）没有匹配任何文章"
+    assert answer["closest"] == [] and "没有匹配任何文章" in (both.choices[0].message.content or "")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_bad_date_is_400_before_any_reply(dated_url: str, stream: bool) -> None:
+    client = openai.OpenAI(base_url=f"{dated_url}/v1", api_key="any", max_retries=0, timeout=60)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(
+            model="rag-news",
+            messages=[user(PORT_QUESTION)],
+            stream=stream,
+            extra_body={"until": "2023-02-30"},
+        )
+    assert caught.value.status_code == 400 and caught.value.code == "bad_date"
+    body = caught.value.body
+    assert isinstance(body, dict) and "日期不对" in body["message"] and "2023-02-30" in body["message"]
 
 
 @pytest.mark.parametrize(

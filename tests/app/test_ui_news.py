@@ -23,6 +23,7 @@ PAGE = (
 
 def test_the_api_takes_filters(ui_module, dated_index, launch_ui) -> None:
     from gradio_client import Client
+    from gradio_client.exceptions import AppError
 
     client = Client(launch_ui(ui_module.build_app(dated_index)), verbose=False)
     got = client.predict(F.PORT_QUESTION, 5, "2022-01-01", "2022-12-31", ["人民日报"], api_name="/retrieve")
@@ -33,6 +34,8 @@ def test_the_api_takes_filters(ui_module, dated_index, launch_ui) -> None:
     assert nothing["filters"]["articles"] == 0
     plain = client.predict(F.PORT_QUESTION, api_name="/retrieve")  # the filters are optional
     assert len(plain["hits"]) == 5
+    with pytest.raises(AppError, match="日期不对，请用 YYYY-MM-DD、YYYY-MM 或 YYYY：not a date: '2023-13'"):
+        client.predict(F.PORT_QUESTION, 5, "2023-13", "", [], api_name="/retrieve")  # the API's message
 
 
 def test_outlet_choices_come_from_the_index(ui_module, dated_index) -> None:
