@@ -26,6 +26,7 @@ def test_the_api_does_not_wait_in_gradios_queue(
     backend = Backend(fake_seed_index, tmp_path / "up")
     ask = backend.ask
     release = threading.Event()
+    together = threading.Barrier(3, timeout=30)  # passed only when three answers run at the same time
     asked: list[str] = []
 
     def slow_ask(question: str, history: Any = None, k: int = 5, **filters: Any) -> Any:
@@ -33,7 +34,7 @@ def test_the_api_does_not_wait_in_gradios_queue(
         if question == "慢":
             release.wait(60)  # holds the page's one /ask slot
         elif question.startswith("睡"):
-            time.sleep(1.5)
+            together.wait()  # raises BrokenBarrierError (a 500) unless all three are in at once
             return Answer(question, False)
         return ask(UNANSWERED, history, k, **filters)
 
@@ -45,7 +46,6 @@ def test_the_api_does_not_wait_in_gradios_queue(
         assert time.monotonic() < deadline
         time.sleep(0.05)
     try:
-        started = time.monotonic()
         results: list[int] = []
 
         def call(q: str) -> None:
@@ -56,9 +56,7 @@ def test_the_api_does_not_wait_in_gradios_queue(
             t.start()
         for t in threads:
             t.join(60)
-        elapsed = time.monotonic() - started
-        assert results == [200, 200, 200]
-        assert elapsed < 3.0, elapsed  # three 1.5 s answers side by side, while the page's /ask still waits
+        assert results == [200, 200, 200]  # three answers side by side, while the page's /ask still waits
         assert not job.done()
     finally:
         release.set()
