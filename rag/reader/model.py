@@ -8,15 +8,13 @@ Two kinds of source, one interface (:class:`SpanReader`):
   null threshold is 0 (answer when the best span beats "no answer"), unless one is given.
 
 The constructor is cheap; weights load on first use (:meth:`SpanReader.warm_up`). Precision ``auto`` is bf16 where
-the CPU computes it natively (AVX-512 bf16 / AMX), else fp32; ``int8`` quantizes the linear layers dynamically
-(torch's ``quantize_dynamic``). All windows of a question are one padded batch.
+the CPU computes it natively (AVX-512 bf16 / AMX), else fp32. All windows of a question are one padded batch.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +38,7 @@ __all__ = [
     "default_reader_dir",
 ]
 
-Precision = Literal["auto", "bf16", "fp32", "int8"]
+Precision = Literal["auto", "bf16", "fp32"]
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 
@@ -188,12 +186,6 @@ class SpanReader:
             raise ModelError(f"cannot load the reader {self.name!r}: {exc}", code="reader_load") from exc
         if self.precision == "bf16":
             model = model.to(torch.bfloat16)
-        elif self.precision == "int8":
-            # torch 2.13 marks its eager quantization deprecated (for torchao)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                quantize = torch.ao.quantization.quantize_dynamic  # untyped in torch
-                model = quantize(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
         model.eval()
         return tokenizer, model
 

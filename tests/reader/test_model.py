@@ -26,27 +26,15 @@ def test_any_hugging_face_qa_model_reads_spans_of_the_passages(tiny_qa_model: Pa
     assert reader.read("宝鸡市委书记是谁？", passages, top=3) == out  # deterministic
 
 
-def test_int8_reads_the_same_spans_as_fp32_within_rounding(tiny_qa_model: Path) -> None:
-    passages = ["上官吉庆，男，1966年生，现任宝鸡市委书记。"]
-    full = SpanReader(tiny_qa_model, precision="fp32").read("宝鸡市委书记是谁？", passages, top=5)[0]
-    int8 = SpanReader(tiny_qa_model, precision="int8")
-    quantized = int8.read("宝鸡市委书记是谁？", passages, top=5)[0]
-    assert int8.precision == "int8" and quantized
-    for s in quantized:
-        assert passages[0][s.start : s.end] == s.text
-    # a random tiny model's logits are close together: the best span's score moves by rounding only
-    assert abs(quantized[0].score - full[0].score) < 0.5
-
-
 def test_the_precision_setting_chooses_the_loaded_reader(monkeypatch, tiny_qa_model: Path) -> None:
     from rag.reader.load import load_reader
 
-    monkeypatch.setenv("RAG_READER_PRECISION", "int8")
-    assert load_reader(str(tiny_qa_model)).precision == "int8"  # type: ignore[attr-defined]
+    monkeypatch.setenv("RAG_READER_PRECISION", "bf16")
+    assert load_reader(str(tiny_qa_model)).precision == "bf16"  # type: ignore[attr-defined]
     monkeypatch.setenv("RAG_READER_PRECISION", "fp32")
     assert load_reader(str(tiny_qa_model)).precision == "fp32"  # type: ignore[attr-defined]
-    monkeypatch.setenv("RAG_READER_PRECISION", "fp16")
-    with pytest.raises(ValueError, match="RAG_READER_PRECISION must be one of auto, fp32, bf16, int8"):
+    monkeypatch.setenv("RAG_READER_PRECISION", "int8")
+    with pytest.raises(ValueError, match="RAG_READER_PRECISION must be one of auto, fp32, bf16, not 'int8'"):
         load_reader(str(tiny_qa_model))
 
 
