@@ -365,6 +365,13 @@ CASES: tuple[Case, ...] = (
     ),
     # --- full new questions: left as asked ----------------------------------------------------------------
     Case(
+        "a city no dictionary knows (an uploaded article's)",
+        "new",
+        (("皋蘭縣九合鎮的建筑垃圾項目總投資多少？", "2.58億元"),),
+        "星河市无人机灯光节有多少架无人机参与表演？",
+        ("星河市无人机灯光节有多少架无人机参与表演？",),
+    ),
+    Case(
         "another city named in full",
         "new",
         ("秦皇岛市委书记是谁？",),

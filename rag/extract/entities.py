@@ -127,6 +127,9 @@ def _token_mention(text: str, tags: Sequence[Tag], i: int) -> tuple[Mention | No
         if nxt and nxt[0] in ADMIN and word[-1] not in ADMIN:  # 秦皇岛 + 市委书记: a city
             level = nxt[0]
         return Mention(word, "place", start, end, level=level), 1
+    if len(nxt) == 1 and nxt in "省市县区" and len(word) >= 2 and tag in _NAME_PART_TAGS - {"a"}:
+        if word not in _NOT_PLACES:  # a name the dictionary lacks + its suffix: 星河 + 市
+            return Mention(word + nxt, "place", start, end + 1, level=nxt), 2
     n = _person(tags, i)
     if n:
         return Mention(text[start : tags[i + n - 1][3]], "person", start, tags[i + n - 1][3]), n
