@@ -38,14 +38,9 @@ NO_THRESHOLD = -1e9
 
 def _best(reading: Any, index: Any, grounded: bool) -> tuple[str, float, Any]:
     """The best span of a reading (read with ``grounded=False``), and with the place check applied."""
-    from rag.extract.grounding import asked_places, names_all
+    from rag.extract.grounding import keep_naming
 
-    found = reading.found
-    if grounded and found:
-        places = asked_places(reading.resolution.question)
-        if places:
-            naming = names_all(index, [f.article_id for f in found], places)
-            found = [f for f in found if f.article_id in naming]
+    found = keep_naming(index, reading.resolution.question, reading.found) if grounded else reading.found
     if not found:
         return "", float("-inf"), None
     f = found[0]

@@ -46,6 +46,9 @@ class IndexCache:
         self.context: dict[int, str] = {}
         self.headings: dict[str, list[SentenceView]] = {}
         self.df: dict[str, int] = {}
+        self.simplified: dict[
+            str, str
+        ] = {}  # article id -> title, subtitle and text in Simplified (grounding)
 
 
 _caches: weakref.WeakKeyDictionary[Index, IndexCache] = weakref.WeakKeyDictionary()

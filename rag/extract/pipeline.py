@@ -29,7 +29,7 @@ import numpy as np
 from rag.extract.assemble import Found, build_answer, writer
 from rag.extract.evidence import index_cache, question_terms
 from rag.extract.followup import Resolution, resolve_followup
-from rag.extract.grounding import asked_places, names_all
+from rag.extract.grounding import keep_naming
 from rag.extract.params import DEFAULT_PARAMS, ReadParams
 from rag.extract.passages import Sentence, Window, rank_sentences, reading_windows
 from rag.extract.qtype import analyse_question
@@ -118,10 +118,8 @@ def read_question(
         with stage("read"):
             spans = reader.read(simplified, [w.text for w in reading.windows])
         found = [_found(w, per[0]) for w, per in zip(reading.windows, spans, strict=True) if per]
-        places = asked_places(asked) if params.grounded else []
-        if places:
-            naming = names_all(index, [f.article_id for f in found], places)
-            found = [f for f in found if f.article_id in naming]
+        if params.grounded:
+            found = keep_naming(index, asked, found)
         reading.found = sorted(found, key=lambda f: -f.margin)
     return reading
 
