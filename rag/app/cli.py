@@ -97,7 +97,11 @@ def _cmd_index(args: argparse.Namespace) -> int:
     embedder = load_embedder(args.model)
     print(f"indexing {', '.join(map(str, docs))} into {directory} with {embedder.name}", file=sys.stderr)
     options = BuildOptions(
-        embedder=embedder, rebuild=args.rebuild, store_kind=args.store_kind, hook=MilvusCopy(args.store)
+        embedder=embedder,
+        rebuild=args.rebuild,
+        store_kind=args.store_kind,
+        sentence_vectors=args.sentence_vectors,
+        hook=MilvusCopy(args.store),
     )
     report = build_index(docs, directory, options)
     report.skipped = [*failed, *report.skipped]
@@ -239,6 +243,12 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     )
 
 
+SENTENCE_HELP = (
+    "sentence vectors from each sentence's own text (separate, default) or from their chunk's forward pass "
+    "(late: no second pass, about 2.5x faster indexing, R@1 -0.2 CMRC / -2.1 DRCD points); changing it rebuilds"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="Chinese news question answering")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -262,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--store-kind", choices=["flat", "hnsw", "ivf"], default="flat", help="FAISS index type")
     p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.add_argument("--sentence-vectors", choices=["late", "separate"], default="separate", help=SENTENCE_HELP)
     p.add_argument(
         "--store",
         metavar="URI",

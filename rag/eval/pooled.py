@@ -17,7 +17,15 @@ import numpy as np
 
 from rag.embed import Embedder, load_embedder
 from rag.errors import IndexProblem
-from rag.index import FORMAT_VERSION, BuildOptions, Index, index_articles, load_index
+from rag.index import (
+    FORMAT_VERSION,
+    BuildOptions,
+    Index,
+    SentenceVectors,
+    index_articles,
+    load_index,
+    sentence_method,
+)
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.scripts import to_simplified
 from rag.ingest.squad import load_squad, squad_articles
@@ -32,7 +40,12 @@ EVAL_FORMAT = 1
 
 
 def pooled_index_dir(
-    path: Path | str, embedder: Embedder, params: ChunkParams | None = None, *, title_context: bool = True
+    path: Path | str,
+    embedder: Embedder,
+    params: ChunkParams | None = None,
+    *,
+    title_context: bool = True,
+    sentence_vectors: SentenceVectors = "separate",
 ) -> Path:
     """The cache directory of ``path``'s pooled index for this embedder (see the module doc)."""
     params = params or ChunkParams()
@@ -40,6 +53,7 @@ def pooled_index_dir(
     spec = {
         "embedder": embedder.fingerprint(),
         "chunking": [params.max_chars, params.min_chars, title_context],
+        "sentence_vectors": sentence_method(embedder, sentence_vectors),
         "index_format": FORMAT_VERSION,
         "tokenizer": TOKENIZER_VERSION,
         "eval_format": EVAL_FORMAT,
@@ -54,11 +68,14 @@ def pooled_index(
     *,
     params: ChunkParams | None = None,
     title_context: bool = True,
+    sentence_vectors: SentenceVectors = "separate",
     progress: Callable[[float, str], None] | None = None,
 ) -> Index:
     """The pooled index of every paragraph of ``path`` (built on first use, then loaded from the cache)."""
     embedder = embedder if embedder is not None else load_embedder(None)
-    directory = pooled_index_dir(path, embedder, params, title_context=title_context)
+    directory = pooled_index_dir(
+        path, embedder, params, title_context=title_context, sentence_vectors=sentence_vectors
+    )
     try:
         return load_index(directory, embedder=embedder)
     except IndexProblem:
@@ -68,6 +85,7 @@ def pooled_index(
         embedder=embedder,
         params=params or ChunkParams(),
         title_context=title_context,
+        sentence_vectors=sentence_vectors,
         rebuild=True,
         progress=progress,
         docs=(str(path),),

@@ -12,9 +12,10 @@ from rag.index.layout import current_generation, live_generation_name, rebuild_h
 from rag.index.live import Index
 from rag.index.load import load_index
 from rag.index.manifest import FORMAT, FORMAT_VERSION, read_manifest
-from rag.index.options import BuildOptions, Progress, WriteOptions
+from rag.index.options import BuildOptions, Progress, SentenceVectors, WriteOptions
 from rag.index.report import BuildReport
-from rag.index.texts import embed_text, sentence_text
+from rag.index.sync import sentence_method
+from rag.index.texts import embed_text, sentence_spans, sentence_text
 
 __all__ = [
     "FORMAT",
@@ -25,6 +26,7 @@ __all__ = [
     "GenerationContent",
     "Index",
     "Progress",
+    "SentenceVectors",
     "WriteOptions",
     "build_index",
     "current_generation",
@@ -34,6 +36,8 @@ __all__ = [
     "load_index",
     "read_manifest",
     "rebuild_hint",
+    "sentence_method",
+    "sentence_spans",
     "sentence_text",
     "update_index",
     "writer_lock",

@@ -61,7 +61,7 @@ def update_index(
     options: WriteOptions | None = None,
 ) -> BuildReport:
     """Add (or replace, by id) articles and remove others by id, keeping everything else as it is; chunking,
-    title context and store kind stay the index's own."""
+    title context, sentence vectors and store kind stay the index's own."""
     options = options or WriteOptions()
     directory = Path(directory)
     with writer_lock(directory, options.lock_wait):
@@ -71,6 +71,7 @@ def update_index(
             params=ChunkParams(chunking["max_chars"], chunking["min_chars"]),
             title_context=chunking["title_context"],
             store_kind=current.manifest["store"]["kind"],
+            sentence_vectors=current.manifest.get("sentence_vectors", "separate"),
             docs=tuple(_docs_with(current.manifest.get("docs", []), add)),
             progress=options.progress,
             hook=options.hook,

@@ -53,6 +53,8 @@ def make_manifest(
     articles: list[Article],
     n_chunks: int,
     docs: Sequence[str],
+    *,
+    sentence_vectors: str = "separate",
 ) -> dict[str, Any]:
     """The manifest of a generation about to be written (the keyword parameters are added once built)."""
     return {
@@ -74,6 +76,7 @@ def make_manifest(
             "min_chars": params.min_chars,
             "title_context": title_context,
         },
+        "sentence_vectors": sentence_vectors,  # "late": from the chunk's forward pass; "separate": own texts
         "matching_view": "OpenCC tw2s + hk2s + t2s (Simplified), offsets mapped back to the original",
         "docs": list(docs),
         "corpus_hash": corpus_hash(articles),

@@ -26,6 +26,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     embedded_chunks: int = 0
+    sentence_vectors: str = ""  # how this build made sentence vectors: "late" or "separate"
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
     rebuilt_because: str = ""
@@ -43,7 +44,8 @@ class BuildReport:
         parts = [
             f"{self.articles} articles, {self.chunks} chunks",
             f"new {len(self.new)}, changed {len(self.changed)}, removed {len(self.removed)}, unchanged {self.unchanged}",
-            f"embedded {self.embedded_chunks} chunks in {self.seconds:.1f} s",
+            f"embedded {self.embedded_chunks} chunks in {self.seconds:.1f} s"
+            + (f" (sentence vectors: {self.sentence_vectors})" if self.embedded_chunks else ""),
         ]
         if self.rebuilt_because:
             parts.append(f"full rebuild: {self.rebuilt_because}")

@@ -1,5 +1,8 @@
 """Making an index directory hold a set of articles: only new or changed articles (by content hash) are
-embedded, unchanged ones keep their vectors, the rest is dropped; then one new generation is written."""
+embedded, unchanged ones keep their vectors, the rest is dropped; then one new generation is written.
+
+Sentence vectors come from embedding each sentence's text beside the chunks (``sentence_vectors="separate"``,
+the default) or from their chunk's forward pass (late chunking, ``"late"``, when the model mean-pools)."""
 
 from __future__ import annotations
 
@@ -9,22 +12,22 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed.protocol import Embedder
+from rag.embed.protocol import Embedder, SpanEmbedder, late_capable
 from rag.errors import IndexMismatchError, IndexMissingError
 from rag.index.hooks import GenerationContent
 from rag.index.live import Index
 from rag.index.load import load_index
 from rag.index.manifest import make_manifest
-from rag.index.options import BuildOptions, Progress
+from rag.index.options import BuildOptions, Progress, SentenceVectors
 from rag.index.report import BuildReport
-from rag.index.resume import clear_checkpoint, embed_resumable
-from rag.index.texts import embed_text, sentence_text
+from rag.index.resume import clear_checkpoint, embed_resumable, embed_spans_resumable
+from rag.index.texts import embed_text, sentence_spans, sentence_text
 from rag.index.write import write_generation
 from rag.ingest.chunk import chunk_article
 from rag.ingest.reprints import ReprintParams, find_reprints
 from rag.types import Article, Chunk
 
-__all__ = ["SyncRequest", "sync"]
+__all__ = ["SyncRequest", "sentence_method", "sync"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,9 @@ class _Plan:
     rows: list[np.ndarray | None] = field(default_factory=list)  # one chunk vector per chunk
     sentence_rows: list[np.ndarray | None] = field(default_factory=list)  # sentence vectors, per chunk
     to_embed: list[tuple[int, str]] = field(default_factory=list)
+    # "separate": each new chunk's sentence texts; "late": where its sentences lie in its to_embed text
     sentences_to_embed: list[tuple[int, list[str]]] = field(default_factory=list)
+    spans_to_embed: list[list[tuple[int, int]]] = field(default_factory=list)
 
 
 def sync(directory: Path, request: SyncRequest) -> BuildReport:
@@ -55,12 +60,17 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
     re-embedding only articles that are new or whose cleaned text changed. The caller holds the lock."""
     started = time.monotonic()
     report = BuildReport(str(directory))
-    old = None if request.options.rebuild else _previous(directory, request, report)
+    method = sentence_method(request.embedder, request.options.sentence_vectors)
+    report.sentence_vectors = method
+    old = None if request.options.rebuild else _previous(directory, request, method, report)
     final = _final_articles(old, request)
     if old is not None:
         report.removed = sorted(set(old.articles) - set(final))
-    plan = _plan(old, final, request, report)
-    _embed(directory, plan, request.embedder, request.options.progress)
+    plan = _plan(old, final, request, method, report)
+    if method == "late" and isinstance(request.embedder, SpanEmbedder):
+        _embed_late(directory, plan, request.embedder, request.options.progress)
+    else:
+        _embed(directory, plan, request.embedder, request.options.progress)
     report.embedded_chunks = len(plan.to_embed)
     embeddings, sentence_embeddings = _stack(plan, request.embedder.dim)
     if request.options.progress:
@@ -70,7 +80,7 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
     report.reprints = sum(len(g) - 1 for g in groups)
     manifest = make_manifest(
         request.embedder, request.options.params, request.options.title_context, request.options.store_kind,
-        articles, len(plan.chunks), request.options.docs,
+        articles, len(plan.chunks), request.options.docs, sentence_vectors=method,
     )  # fmt: skip
     manifest["reprints"] = {**ReprintParams().to_dict(), "groups": groups}
     content = GenerationContent(final, plan.chunks, embeddings, request.options.title_context, groups)
@@ -87,7 +97,14 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
     return report
 
 
-def _previous(directory: Path, request: SyncRequest, report: BuildReport) -> Index | None:
+def sentence_method(embedder: Embedder, wanted: SentenceVectors) -> SentenceVectors:
+    """``wanted``, unless it is "late" and the model cannot (it does not mean-pool): then "separate"."""
+    return "late" if wanted == "late" and late_capable(embedder) else "separate"
+
+
+def _previous(
+    directory: Path, request: SyncRequest, method: SentenceVectors, report: BuildReport
+) -> Index | None:
     """The live index whose vectors can be kept; None (and why, in the report) when everything is embedded."""
     try:
         old = load_index(directory, embedder=request.embedder)
@@ -105,6 +122,9 @@ def _previous(directory: Path, request: SyncRequest, report: BuildReport) -> Ind
     if (chunking.get("max_chars"), chunking.get("min_chars"), chunking.get("title_context")) != wanted:
         report.rebuilt_because = "chunking parameters changed"
         return None
+    if old.manifest.get("sentence_vectors", "separate") != method:
+        report.rebuilt_because = f"sentence vectors are now made {method!r}"
+        return None
     return old
 
 
@@ -117,7 +137,13 @@ def _final_articles(old: Index | None, request: SyncRequest) -> dict[str, Articl
     return final
 
 
-def _plan(old: Index | None, final: dict[str, Article], request: SyncRequest, report: BuildReport) -> _Plan:
+def _plan(
+    old: Index | None,
+    final: dict[str, Article],
+    request: SyncRequest,
+    method: SentenceVectors,
+    report: BuildReport,
+) -> _Plan:
     plan = _Plan()
     old_rows: dict[str, list[int]] = {}
     if old is not None:
@@ -133,10 +159,14 @@ def _plan(old: Index | None, final: dict[str, Article], request: SyncRequest, re
                 plan.sentence_rows.append(old.sentence_vectors(i))
             continue
         (report.changed if previous is not None else report.new).append(a.id)
+        titled = request.options.title_context
         for c in chunk_article(a, request.options.params):
             position = len(plan.chunks)
-            plan.to_embed.append((position, embed_text(a, c, title_context=request.options.title_context)))
-            plan.sentences_to_embed.append((position, [sentence_text(a, span) for span in c.sentences]))
+            plan.to_embed.append((position, embed_text(a, c, title_context=titled)))
+            if method == "late":
+                plan.spans_to_embed.append(sentence_spans(a, c, title_context=titled))
+            else:
+                plan.sentences_to_embed.append((position, [sentence_text(a, span) for span in c.sentences]))
             plan.chunks.append(c)
             plan.rows.append(None)
             plan.sentence_rows.append(None)
@@ -158,6 +188,19 @@ def _embed(directory: Path, plan: _Plan, embedder: Embedder, progress: Progress 
     for position, texts in plan.sentences_to_embed:
         plan.sentence_rows[position] = vectors[at : at + len(texts)]
         at += len(texts)
+
+
+def _embed_late(directory: Path, plan: _Plan, embedder: SpanEmbedder, progress: Progress | None) -> None:
+    """Chunks in one pass that also gives their sentences' vectors (late chunking), checkpointed alike."""
+    if not plan.to_embed:
+        return
+    if progress:
+        progress(0.0, f"embedding {len(plan.to_embed)} chunks (their sentences from the same pass)")
+    texts = [t for _, t in plan.to_embed]
+    chunk_vectors, blocks = embed_spans_resumable(directory, embedder, texts, plan.spans_to_embed, progress)
+    for (position, _), vector, block in zip(plan.to_embed, chunk_vectors, blocks, strict=True):
+        plan.rows[position] = vector
+        plan.sentence_rows[position] = block
 
 
 def _stack(plan: _Plan, dim: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,22 +2,40 @@
 
 The dense model and BM25 both read a chunk with its article's title (and subtitle) in front: the title gives
 a passage its topic, and one script on both sides makes a Traditional question meet a Simplified passage.
-A sentence is embedded alone, without the title.
+A sentence's vector comes either from its chunk's forward pass (late chunking, the default:
+:func:`sentence_spans` locates each sentence inside the chunk's embed text) or from embedding the sentence
+alone, without the title (:func:`sentence_text`).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from rag.ingest.scripts import matching_view
 from rag.types import Article, Chunk, Span
 
-__all__ = ["embed_text", "sentence_text"]
+__all__ = ["embed_text", "sentence_spans", "sentence_text"]
+
+
+def _context(article: Article, title_context: bool) -> str:
+    context = " ".join(t for t in (article.title, article.subtitle) if t) if title_context else ""
+    return f"{context}\n" if context else ""
 
 
 def embed_text(article: Article, chunk: Chunk, *, title_context: bool = True) -> str:
     """What the dense model and BM25 see for a chunk (see the module doc)."""
-    context = " ".join(t for t in (article.title, article.subtitle) if t) if title_context else ""
-    text = f"{context}\n{chunk.text}" if context else chunk.text
-    return matching_view(text).simplified
+    return matching_view(_context(article, title_context) + chunk.text).simplified
+
+
+def sentence_spans(article: Article, chunk: Chunk, *, title_context: bool = True) -> list[tuple[int, int]]:
+    """Where each of ``chunk.sentences`` lies in ``embed_text(article, chunk)``: ``(start, end)`` offsets,
+    exact through the Simplified view's offset map."""
+    shift = len(_context(article, title_context)) - chunk.start
+    to_original = matching_view(_context(article, title_context) + chunk.text).to_original
+    return [
+        (bisect_left(to_original, span.start + shift), bisect_left(to_original, span.end + shift))
+        for span in chunk.sentences
+    ]
 
 
 def sentence_text(article: Article, span: Span) -> str:

@@ -4,6 +4,7 @@ uninterrupted build makes (same chunk ids, same vectors)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from rag.index import BuildOptions, build_index, load_index
 from rag.index.resume import CHECKPOINT_DIR
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-BATCH = 100
+BATCH = 10  # texts per checkpointed batch: the seeds make several batches either way
 
 
 class DiesAfter(FakeEmbedder):
@@ -44,14 +45,16 @@ def _files(directory: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     return [c.id for c in index.chunks], np.asarray(index.embeddings), np.asarray(index.sentence_embeddings)
 
 
-def test_a_killed_build_resumes_and_matches_an_uninterrupted_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["late", "separate"])
+def test_a_killed_build_resumes_and_matches_an_uninterrupted_one(tmp_path: Path, method: str) -> None:
     whole = DiesAfter()
-    build_index([SEEDS], tmp_path / "whole", BuildOptions(embedder=whole, progress=lambda f, m: None))
+    options = BuildOptions(embedder=whole, progress=lambda f, m: None, sentence_vectors=method)  # type: ignore[arg-type]
+    build_index([SEEDS], tmp_path / "whole", options)
     total, batches = whole.texts, whole.calls
     assert batches >= 4 and not (tmp_path / "whole" / CHECKPOINT_DIR).exists()
 
     with pytest.raises(RuntimeError, match="killed"):
-        build_index([SEEDS], tmp_path / "index", BuildOptions(embedder=DiesAfter(calls=2)))
+        build_index([SEEDS], tmp_path / "index", replace(options, embedder=DiesAfter(calls=2), progress=None))
     with pytest.raises(IndexMissingError):
         load_index(tmp_path / "index")
     checkpoint = tmp_path / "index" / CHECKPOINT_DIR
@@ -60,7 +63,7 @@ def test_a_killed_build_resumes_and_matches_an_uninterrupted_one(tmp_path: Path)
     assert sorted(p.name for p in checkpoint.glob("*.npy")) == ["batch-000000.npy", "batch-000001.npy"]
 
     resumed = DiesAfter()
-    report = build_index([SEEDS], tmp_path / "index", BuildOptions(embedder=resumed))
+    report = build_index([SEEDS], tmp_path / "index", replace(options, embedder=resumed, progress=None))
     assert resumed.calls == batches - 2 and resumed.texts == total - 2 * BATCH
     ids, chunk_vectors, sentence_vectors = _files(tmp_path / "index")
     ref_ids, ref_chunks, ref_sentences = _files(tmp_path / "whole")
