@@ -111,36 +111,32 @@ def run_index(
 
 def verify(index: Path, batches: list[int], batch: int) -> bool:
     """Embed ``batches`` (checkpoint batch numbers) of the build's texts again here; equal bit for bit?"""
-
     from rag.embed import load_embedder
-    from rag.index import embed_text, load_index, sentence_spans, sentence_text
+    from rag.index import embed_text, embed_text_and_spans, load_index, sentence_text
 
     built = load_index(index)
     embedder = load_embedder()
     chunks = [(built.articles[c.article_id], c) for c in built.chunks]
     stored = np.asarray(built.embeddings)
-    sentences = np.asarray(built.sentence_embeddings)
-    for number in batches:
-        if built.manifest["sentence_vectors"] == "late":
-            part = chunks[number * batch : (number + 1) * batch]
-            texts = [embed_text(a, c) for a, c in part]
-            again = embedder.encode_document_spans(texts, [sentence_spans(a, c) for a, c in part])  # type: ignore[attr-defined]
+    if built.manifest["sentence_vectors"] == "late":  # a batch: ``batch`` chunks with their sentences
+        for number in batches:
             first = number * batch
-            if not np.array_equal(again.documents, stored[first : first + len(part)]):
+            inputs = [embed_text_and_spans(a, c) for a, c in chunks[first : first + batch]]
+            again = embedder.encode_document_spans([t for t, _ in inputs], [s for _, s in inputs])  # type: ignore[attr-defined]
+            if not np.array_equal(again.documents, stored[first : first + len(inputs)]):
                 return False
             if not all(
                 np.array_equal(b, built.sentence_vectors(first + i)) for i, b in enumerate(again.spans)
             ):
                 return False
-        else:  # one batch of the build's texts: every chunk, then every sentence, in order
-            texts = [embed_text(a, c) for a, c in chunks] + [
-                sentence_text(a, s) for a, c in chunks for s in c.sentences
-            ]
-            rows = np.vstack([stored, sentences])
-            window = slice(number * batch, (number + 1) * batch)
-            if not np.array_equal(embedder.encode_document(texts[window]), rows[window]):
-                return False
-    return True
+        return True
+    # "separate": the build's texts are every chunk, then every sentence, in order
+    texts = [embed_text(a, c) for a, c in chunks] + [
+        sentence_text(a, s) for a, c in chunks for s in c.sentences
+    ]
+    rows = np.vstack([stored, np.asarray(built.sentence_embeddings)])
+    windows = [slice(number * batch, (number + 1) * batch) for number in batches]
+    return all(np.array_equal(embedder.encode_document(texts[w]), rows[w]) for w in windows)
 
 
 def projected_rss_gb(peak_mb: float, per_article_mb: float, measured: int, n: int) -> float:
@@ -190,14 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     if final["exit"] != 0:
         raise SystemExit(f"rag index failed (exit {final['exit']}): see {log}")
     total_s = sum(r["seconds"] for r in runs)
-    chunks_per_batch = BATCH_TEXTS
     read_back = runs[0]["checkpoint_batches"] if len(runs) > 1 else 0
     from rag.index import load_index
 
     built = load_index(index)
     late = built.manifest["sentence_vectors"] == "late"
     texts = len(built.chunks) + (0 if late else len(np.asarray(built.sentence_embeddings)))
-    n_batches = -(-texts // chunks_per_batch)
+    n_batches = -(-texts // BATCH_TEXTS)
     checked = sorted({max(0, read_back - 1), min(n_batches - 1, read_back + 1)})
     rate = args.paragraphs / max(1e-9, total_s - len(runs) * fixed["seconds"])
     per_article_mb = _size_mb(index) / args.paragraphs
@@ -213,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "batches": n_batches,
         "batches_read_back": read_back,
-        "identical": {"batches_checked": checked, "equal": verify(index, checked, chunks_per_batch)},
+        "identical": {"batches_checked": checked, "equal": verify(index, checked, BATCH_TEXTS)},
         "wall_s_total": round(total_s, 1),
         "articles_per_s": round(rate, 2),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),

@@ -12,7 +12,7 @@ whose tokens the model read (cut off by the model's ``max_seq_length``) is embed
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,9 +49,11 @@ def late_vectors(
     dim: int,
     token_budget: int,
     batch_size: int,
+    embed_alone: Callable[[list[str]], np.ndarray],
 ) -> LateVectors:
     """Document vectors of ``texts`` and the late-chunked vectors of each text's ``spans`` (character offsets
-    into the text), batched by token budget as :func:`~rag.embed.protocol.plan_batches` plans it."""
+    into the text), batched by token budget as :func:`~rag.embed.protocol.plan_batches` plans it; spans no
+    token read go to ``embed_alone`` (the embedder's ``encode_document``)."""
     import torch
     from sentence_transformers.util import batch_to_device
 
@@ -78,13 +80,7 @@ def late_vectors(
                 out[i] = (mask.astype(np.float32) @ states[row, : len(ids)]) / np.maximum(counts, 1)[:, None]
                 unseen.extend((i, int(k)) for k in np.flatnonzero(counts == 0))
     if unseen:
-        alone = [texts[i][spans[i][k][0] : spans[i][k][1]] for i, k in unseen]
-        batches = plan_batches([len(t) for t in alone], token_budget, batch_size)
-        with torch.inference_mode():
-            for batch in batches:
-                features = model.preprocess([prompt + alone[j] for j in batch])
-                vectors = model(batch_to_device(features, model.device))["sentence_embedding"]
-                for j, vector in zip(batch, vectors.float().cpu().numpy(), strict=True):
-                    i, k = unseen[j]
-                    out[i][k] = vector
+        alone = embed_alone([texts[i][spans[i][k][0] : spans[i][k][1]] for i, k in unseen])
+        for (i, k), vector in zip(unseen, alone, strict=True):
+            out[i][k] = vector
     return LateVectors(normalize_rows(documents), [normalize_rows(v) for v in out], len(unseen))

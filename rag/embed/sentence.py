@@ -175,7 +175,7 @@ class SentenceTransformerEmbedder:
         model = self._get_model()
         return late_vectors(
             model, texts, spans, prompt=model.prompts.get("document") or "", dim=self.dim,
-            token_budget=self.token_budget, batch_size=self.batch_size,
+            token_budget=self.token_budget, batch_size=self.batch_size, embed_alone=self.encode_document,
         )  # fmt: skip
 
     def token_counts(self, texts: Sequence[str], kind: Literal["query", "document"]) -> list[int]:

@@ -46,9 +46,8 @@ class IndexCache:
         self.context: dict[int, str] = {}
         self.headings: dict[str, list[SentenceView]] = {}
         self.df: dict[str, int] = {}
-        self.simplified: dict[
-            str, str
-        ] = {}  # article id -> title, subtitle and text in Simplified (grounding)
+        # article id -> title, subtitle and text in Simplified (grounding)
+        self.simplified: dict[str, str] = {}
 
 
 _caches: weakref.WeakKeyDictionary[Index, IndexCache] = weakref.WeakKeyDictionary()

@@ -21,7 +21,7 @@ from rag.index.manifest import make_manifest
 from rag.index.options import BuildOptions, Progress, SentenceVectors
 from rag.index.report import BuildReport
 from rag.index.resume import clear_checkpoint, embed_resumable, embed_spans_resumable
-from rag.index.texts import embed_text, sentence_spans, sentence_text
+from rag.index.texts import embed_text, embed_text_and_spans, sentence_text
 from rag.index.write import write_generation
 from rag.ingest.chunk import chunk_article
 from rag.ingest.reprints import ReprintParams, find_reprints
@@ -162,10 +162,12 @@ def _plan(
         titled = request.options.title_context
         for c in chunk_article(a, request.options.params):
             position = len(plan.chunks)
-            plan.to_embed.append((position, embed_text(a, c, title_context=titled)))
             if method == "late":
-                plan.spans_to_embed.append(sentence_spans(a, c, title_context=titled))
+                text, spans = embed_text_and_spans(a, c, title_context=titled)
+                plan.to_embed.append((position, text))
+                plan.spans_to_embed.append(spans)
             else:
+                plan.to_embed.append((position, embed_text(a, c, title_context=titled)))
                 plan.sentences_to_embed.append((position, [sentence_text(a, span) for span in c.sentences]))
             plan.chunks.append(c)
             plan.rows.append(None)

@@ -14,8 +14,8 @@ from rag.index import (
     WriteOptions,
     build_index,
     embed_text,
+    embed_text_and_spans,
     load_index,
-    sentence_spans,
     sentence_text,
     update_index,
 )
@@ -39,20 +39,21 @@ class Counting(FakeEmbedder):
         return super().encode_document(texts, show_progress=show_progress)
 
 
-def test_sentence_spans_locate_each_sentence_in_the_chunk_embed_text(seeds_dir: Path) -> None:
+def test_spans_locate_each_sentence_in_the_chunk_embed_text(seeds_dir: Path) -> None:
     checked = 0
     for path in sorted(seeds_dir.glob("*.txt")):  # Simplified and Traditional seeds, bylines, ruby
         article = read_article(path)
         for chunk in chunk_article(article, ChunkParams()):
-            text = embed_text(article, chunk)
-            for (s, e), span in zip(sentence_spans(article, chunk), chunk.sentences, strict=True):
+            text, spans = embed_text_and_spans(article, chunk)
+            assert text == embed_text(article, chunk)
+            for (s, e), span in zip(spans, chunk.sentences, strict=True):
                 assert text[s:e].strip() == sentence_text(article, span)
                 checked += 1
         no_title = chunk_article(article, ChunkParams())[0]
-        s, e = sentence_spans(article, no_title, title_context=False)[0]
-        assert embed_text(article, no_title, title_context=False)[s:e].strip() == sentence_text(
-            article, no_title.sentences[0]
-        )
+        text, spans = embed_text_and_spans(article, no_title, title_context=False)
+        s, e = spans[0]
+        assert text == embed_text(article, no_title, title_context=False)
+        assert text[s:e].strip() == sentence_text(article, no_title.sentences[0])
     assert checked > 100
 
 
@@ -74,9 +75,8 @@ def test_late_build_embeds_chunks_only_and_stores_their_sentences_vectors(
     position = 3
     chunk = late_index.chunks[position]
     article = late_index.articles[chunk.article_id]
-    expected = FakeEmbedder(dim=32).encode_document_spans(
-        [embed_text(article, chunk)], [sentence_spans(article, chunk)]
-    )
+    text, spans = embed_text_and_spans(article, chunk)
+    expected = FakeEmbedder(dim=32).encode_document_spans([text], [spans])
     np.testing.assert_allclose(late_index.sentence_vectors(position), expected.spans[0], atol=1e-6)
     assert not np.allclose(late_index.sentence_vectors(position), sep_index.sentence_vectors(position))
 
