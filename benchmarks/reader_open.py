@@ -1,7 +1,7 @@
 """Open-domain answers with the trained reader, and its refusals, through the answer stage as wired.
 
     .venv/bin/python benchmarks/reader_open.py [--data cmrc2018_dev.json] [--negatives DRCD_dev.json]
-        [--reader DIR] [--limit N] [--unit sentences|chunks] [--out FILE]
+        [--reader DIR] [--limit N] [--unit sentences|chunks] [--split all|tune|report] [--out FILE]
 
 Every paragraph of ``--data`` is one article of a pooled index (``rag.eval``); each question is asked three ways:
 * **answerable**: against the whole pool, as ``rag eval`` does: EM / F1 (CMRC 2018's script, percent) with the
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from reader_gold import in_split  # noqa: E402
 from report import emit  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -74,7 +75,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     embedder = load_embedder(None)
     index = pooled_index(args.data, embedder)
     squad = load_squad(args.data)
-    questions = [q for q in squad.questions if q.answers][: args.limit or None]
+    titles = {p.id: p.title or p.id for p in squad.paragraphs}
+    questions = [
+        q
+        for q in squad.questions
+        if q.answers and in_split(f"{Path(args.data).name}/{titles[q.paragraph_id]}", args.split)
+    ][: args.limit or None]
     vectors = question_vectors(index, [q.question for q in questions])
     rows: dict[bool, list[tuple]] = {True: [], False: []}  # grounded or not: one reading serves both
     times = []
@@ -133,6 +139,12 @@ def main() -> int:
     parser.add_argument("--reader", default=None)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--unit", choices=["sentences", "chunks"], default="sentences")
+    parser.add_argument(
+        "--split",
+        choices=["all", "tune", "report"],
+        default="all",
+        help="questions of a fifth of the articles, or of the rest (as reader_gold.py --split)",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     started = time.monotonic()
@@ -149,6 +161,7 @@ def main() -> int:
             f["name"] for f in getattr(reader, "manifest", {}).get("training", {}).get("files", [])
         ],
         "unit": args.unit,
+        "split": args.split,
         "questions": len(rows),
         "negatives_n": len(negatives),
         "pool": f"{len(result['index'].articles)} paragraphs, {len(result['index'].chunks)} chunks",

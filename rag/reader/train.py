@@ -69,6 +69,7 @@ class TrainConfig:
     patience: int = 4
     seed: int = 13
     threads: int = 0
+    precision: str = "auto"  # bf16 autocast where the CPU computes it natively (rag.reader.model), else fp32
     limit: int = 0  # first N training questions only (smoke runs)
     eval_limit: int = 0
 
@@ -86,16 +87,19 @@ def _trainable(model: Any) -> list[Any]:
     return [p for p in model.parameters() if p.requires_grad]
 
 
-def batch_loss(model: Any, batch: list[Feature], pad_id: int) -> Any:
+def batch_loss(model: Any, batch: list[Feature], pad_id: int, *, bf16: bool = False) -> Any:
+    """The span loss of ``batch``; ``bf16``: the forward pass under bfloat16 autocast (weights and
+    gradients stay float32)."""
     import torch
 
     inputs = batch_tensors([f.window for f in batch], pad_id)
-    out = model(
-        **inputs,
-        start_positions=torch.tensor([f.start for f in batch]),
-        end_positions=torch.tensor([f.end for f in batch]),
-    )
-    return out.loss
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        out = model(
+            **inputs,
+            start_positions=torch.tensor([f.start for f in batch]),
+            end_positions=torch.tensor([f.end for f in batch]),
+        )
+    return out.loss.float()
 
 
 def _gold_metrics(reader: SpanReader, examples: Sequence[Example], max_tokens: int) -> dict[str, Any]:
@@ -203,7 +207,7 @@ def _train_loop(
     while step < steps and waited < cfg.patience:
         for batch in batches(features, cfg.batch_size, rng):
             model.train()
-            loss = batch_loss(model, batch, tokenizer.pad_token_id or 0)
+            loss = batch_loss(model, batch, tokenizer.pad_token_id or 0, bf16=reader.precision == "bf16")
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
@@ -256,7 +260,7 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
         "stride": cfg.infer_stride,
         "max_answer_tokens": 32,
     }
-    reader = SpanReader.wrap(model, tokenizer, **settings)
+    reader = SpanReader.wrap(model, tokenizer, precision=cfg.precision, **settings)  # type: ignore[arg-type]
     held = data["held"]
     monitor = random.Random(cfg.seed).sample(held, min(cfg.monitor, len(held)))
     steps, history = _train_loop(model, tokenizer, reader, features, monitor, cfg, progress)
@@ -271,6 +275,7 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             "monitor_questions": len(monitor),
         },
         "steps": steps,
+        "precision": reader.precision,
         "history": history,
         "heldout": max(history, key=lambda h: h["f1"]) if history else {},
     }
@@ -323,6 +328,8 @@ def _parser() -> argparse.ArgumentParser:
         "batch_size",
         "max_length",
         "stride",
+        "infer_length",
+        "infer_stride",
         "same_negatives",
         "other_negatives",
         "heldout",
@@ -337,6 +344,12 @@ def _parser() -> argparse.ArgumentParser:
     ):
         value = getattr(defaults, name)
         p.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
+    p.add_argument(
+        "--precision",
+        choices=["auto", "bf16", "fp32"],
+        default="auto",
+        help="bf16: forward passes under bfloat16 autocast (auto: where the CPU computes it natively)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 

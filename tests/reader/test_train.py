@@ -35,8 +35,11 @@ def _features(tiny_qa_model: Path, tiny_squad: Path):
     return tokenizer, features
 
 
+@pytest.mark.parametrize("bf16", [False, True], ids=["fp32", "bf16"])
 @pytest.mark.parametrize("adapter", [LORA, None], ids=["lora", "full"])
-def test_two_training_steps_lower_the_loss(tiny_qa_model: Path, tiny_squad: Path, adapter) -> None:
+def test_two_training_steps_lower_the_loss(
+    tiny_qa_model: Path, tiny_squad: Path, adapter, bf16: bool
+) -> None:
     import torch
 
     torch.manual_seed(0)
@@ -48,12 +51,13 @@ def test_two_training_steps_lower_the_loss(tiny_qa_model: Path, tiny_squad: Path
     model.train()
     losses = []
     for _ in range(2):
-        loss = batch_loss(model, batch, tokenizer.pad_token_id)
+        loss = batch_loss(model, batch, tokenizer.pad_token_id, bf16=bf16)
+        assert loss.dtype == torch.float32  # autocast or not, the loss (and the gradients) are float32
         losses.append(float(loss))
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
-    after = float(batch_loss(model, batch, tokenizer.pad_token_id))
+    after = float(batch_loss(model, batch, tokenizer.pad_token_id, bf16=bf16))
     assert after < losses[1] < losses[0]
 
 
@@ -106,6 +110,12 @@ def test_the_command_line_trains_reports_and_refuses_bad_files(
         "48",
         "--stride",
         "12",
+        "--infer-length",
+        "40",
+        "--infer-stride",
+        "10",
+        "--precision",
+        "fp32",
         "--heldout",
         "0.5",
         "--eval-every",
@@ -118,10 +128,13 @@ def test_the_command_line_trains_reports_and_refuses_bad_files(
     ]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["steps"] >= 2 and report["history"]
+    assert report["steps"] >= 2 and report["history"] and report["precision"] == "fp32"
     assert {"threshold", "f1", "refused", "by_length"} <= report["calibration"].keys()
     assert report["eval"]["n"] == 6 and 0 <= report["eval"]["f1"] <= 100
     assert (out / "reader.json").exists() and (out / "report.json").exists()
+    manifest = json.loads((out / "reader.json").read_text("utf-8"))
+    assert (manifest["inference"]["max_length"], manifest["inference"]["stride"]) == (40, 10)
+    assert manifest["training"]["config"]["precision"] == "fp32"
     bad = tmp_path / "bad.json"
     bad.write_text("[]", "utf-8")
     assert main(["--train", str(bad), "--out", str(tmp_path / "x"), "--quiet"]) == 2
