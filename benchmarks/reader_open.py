@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from rag.ingest.scripts import to_simplified
     from rag.metrics import exact_match, f1_score, percentile
     from rag.reader import load_reader
+    from rag.reader.data import article_group
     from rag.search import retrieve_from
 
     reader = load_reader(args.reader)
@@ -75,12 +76,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     embedder = load_embedder(None)
     index = pooled_index(args.data, embedder)
     squad = load_squad(args.data)
-    titles = {p.id: p.title or p.id for p in squad.paragraphs}
-    questions = [
-        q
-        for q in squad.questions
-        if q.answers and in_split(f"{Path(args.data).name}/{titles[q.paragraph_id]}", args.split)
-    ][: args.limit or None]
+    groups = {p.id: article_group(args.data, p.title, p.id) for p in squad.paragraphs}
+    questions = [q for q in squad.questions if q.answers and in_split(groups[q.paragraph_id], args.split)][
+        : args.limit or None
+    ]
     vectors = question_vectors(index, [q.question for q in questions])
     rows: dict[bool, list[tuple]] = {True: [], False: []}  # grounded or not: one reading serves both
     times = []

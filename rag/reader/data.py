@@ -22,7 +22,7 @@ from pathlib import Path
 from rag.ingest.scripts import matching_view, to_simplified
 from rag.ingest.squad import load_squad
 
-__all__ = ["BigramIndex", "Example", "add_negatives", "load_examples", "split_by_article"]
+__all__ = ["BigramIndex", "Example", "add_negatives", "article_group", "load_examples", "split_by_article"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,12 @@ class Example:
 def _simplified_paragraph(context: str) -> tuple[str, list[int]]:
     view = matching_view(context)
     return view.simplified, list(view.to_original)
+
+
+def article_group(path: Path | str, title: str, paragraph_id: str) -> str:
+    """The article a paragraph of the SQuAD file ``path`` belongs to (``Example.group``): held-out splits and the
+    benchmarks' tune/report split are made of whole articles."""
+    return f"{Path(path).name}/{title or paragraph_id}"
 
 
 def load_examples(paths: Iterable[Path | str]) -> tuple[list[Example], dict[str, int]]:
@@ -88,7 +94,7 @@ def load_examples(paths: Iterable[Path | str]) -> tuple[list[Example], dict[str,
                     start,
                     end,
                     golds,
-                    f"{name}/{para.title or para.id}",
+                    article_group(path, para.title, para.id),
                     f"{name}/{para.id}",
                 )
             )

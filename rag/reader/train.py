@@ -34,7 +34,7 @@ from rag.reader.manifest import (
     package_versions,
     write_reader_dir,
 )
-from rag.reader.model import SpanReader, batch_tensors, build_qa_model, default_base_dir
+from rag.reader.model import Precision, SpanReader, batch_tensors, build_qa_model, default_base_dir
 
 __all__ = ["TrainConfig", "batch_loss", "main", "save_reader", "train"]
 
@@ -69,7 +69,9 @@ class TrainConfig:
     patience: int = 4
     seed: int = 13
     threads: int = 0
-    precision: str = "auto"  # bf16 autocast where the CPU computes it natively (rag.reader.model), else fp32
+    precision: Precision = (
+        "auto"  # bf16 autocast where the CPU computes it natively (rag.reader.model), else fp32
+    )
     limit: int = 0  # first N training questions only (smoke runs)
     eval_limit: int = 0
 
@@ -260,7 +262,7 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
         "stride": cfg.infer_stride,
         "max_answer_tokens": 32,
     }
-    reader = SpanReader.wrap(model, tokenizer, precision=cfg.precision, **settings)  # type: ignore[arg-type]
+    reader = SpanReader.wrap(model, tokenizer, precision=cfg.precision, **settings)
     held = data["held"]
     monitor = random.Random(cfg.seed).sample(held, min(cfg.monitor, len(held)))
     steps, history = _train_loop(model, tokenizer, reader, features, monitor, cfg, progress)
