@@ -109,34 +109,49 @@ def run_index(
     }
 
 
-def verify(index: Path, batches: list[int], batch: int) -> bool:
-    """Embed ``batches`` (checkpoint batch numbers) of the build's texts again here; equal bit for bit?"""
+def verify(index: Path, batches: list[int], batch: int, embedder: Any = None) -> dict[str, Any]:
+    """Embed ``batches`` (checkpoint batch numbers) of the build's texts again here: ``equal`` when every row
+    the index stores comes out bit for bit (a batch is cut from the texts ordered longest first,
+    ``rag.index.resume.length_order``). With "mean" vectors the build's texts are every sentence and then
+    each distinct title (whose vectors the index does not store: only its sentences' rows are compared), and
+    ``chunks_are_means`` checks every chunk vector against its sentences' mean and its title's vector.
+    ``embedder``: default the default model (what ``rag index`` used)."""
     from rag.embed import load_embedder
-    from rag.index import embed_text, embed_text_and_spans, load_index, sentence_text
+    from rag.index import embed_text, load_index, sentence_text, title_text
+    from rag.index.resume import length_order
+    from rag.index.sync import TITLE_WEIGHT
 
-    built = load_index(index)
-    embedder = load_embedder()
+    embedder = embedder or load_embedder()
+    built = load_index(index, embedder=embedder)
     chunks = [(built.articles[c.article_id], c) for c in built.chunks]
     stored = np.asarray(built.embeddings)
-    if built.manifest["sentence_vectors"] == "late":  # a batch: ``batch`` chunks with their sentences
-        for number in batches:
-            first = number * batch
-            inputs = [embed_text_and_spans(a, c) for a, c in chunks[first : first + batch]]
-            again = embedder.encode_document_spans([t for t, _ in inputs], [s for _, s in inputs])  # type: ignore[attr-defined]
-            if not np.array_equal(again.documents, stored[first : first + len(inputs)]):
-                return False
-            if not all(
-                np.array_equal(b, built.sentence_vectors(first + i)) for i, b in enumerate(again.spans)
-            ):
-                return False
-        return True
-    # "separate": the build's texts are every chunk, then every sentence, in order
-    texts = [embed_text(a, c) for a, c in chunks] + [
-        sentence_text(a, s) for a, c in chunks for s in c.sentences
-    ]
-    rows = np.vstack([stored, np.asarray(built.sentence_embeddings)])
-    windows = [slice(number * batch, (number + 1) * batch) for number in batches]
-    return all(np.array_equal(embedder.encode_document(texts[w]), rows[w]) for w in windows)
+    sentences = [sentence_text(a, s) for a, c in chunks for s in c.sentences]
+    out: dict[str, Any] = {"batches_checked": batches}
+    if built.manifest["sentence_vectors"] == "mean":
+        chunk_titles = [title_text(a) for a, _ in chunks]
+        titles = sorted({t for t in chunk_titles if t})
+        texts, rows = sentences + titles, np.asarray(built.sentence_embeddings)
+        title_vectors = dict(zip(titles, embedder.encode_document(titles), strict=True))
+        means = (
+            np.add.reduceat(rows, built.sentence_first[:-1], axis=0) / np.diff(built.sentence_first)[:, None]
+        )
+        expected = means + TITLE_WEIGHT * np.vstack(
+            [title_vectors[t] if t else np.zeros(embedder.dim, np.float32) for t in chunk_titles]
+        )
+        expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+        out["chunks_are_means"] = bool(np.allclose(stored, expected, atol=1e-3))
+    else:  # "separate": every chunk, then every sentence
+        texts = [embed_text(a, c) for a, c in chunks] + sentences
+        rows = np.vstack([stored, np.asarray(built.sentence_embeddings)])
+    order = length_order(texts)
+    equal = True
+    for number in batches:
+        positions = order[number * batch : (number + 1) * batch]
+        again = embedder.encode_document([texts[p] for p in positions])
+        kept = [i for i, p in enumerate(positions) if p < len(rows)]  # rows the index stores
+        equal &= bool(np.array_equal(again[kept], rows[[positions[i] for i in kept]]))
+    out["equal"] = equal
+    return out
 
 
 def projected_rss_gb(peak_mb: float, per_article_mb: float, measured: int, n: int) -> float:
@@ -160,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--work", type=Path, help="folder for the archive and the index (default: a temp dir)"
     )
-    parser.add_argument("--sentence-vectors", choices=["separate", "late"], default="separate")
+    parser.add_argument("--sentence-vectors", choices=["mean", "separate"], default="mean")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -190,8 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     from rag.index import load_index
 
     built = load_index(index)
-    late = built.manifest["sentence_vectors"] == "late"
-    texts = len(built.chunks) + (0 if late else len(np.asarray(built.sentence_embeddings)))
+    method = built.manifest["sentence_vectors"]
+    sentence_rows = len(np.asarray(built.sentence_embeddings))
+    if method == "mean":  # every sentence, then each distinct title
+        from rag.index import title_text
+
+        texts = sentence_rows + len({title_text(a) for a in built.articles.values()} - {""})
+    else:
+        texts = len(built.chunks) + sentence_rows
     n_batches = -(-texts // BATCH_TEXTS)
     checked = sorted({max(0, read_back - 1), min(n_batches - 1, read_back + 1)})
     rate = args.paragraphs / max(1e-9, total_s - len(runs) * fixed["seconds"])
@@ -208,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "batches": n_batches,
         "batches_read_back": read_back,
-        "identical": {"batches_checked": checked, "equal": verify(index, checked, BATCH_TEXTS)},
+        "identical": verify(index, checked, BATCH_TEXTS),
         "wall_s_total": round(total_s, 1),
         "articles_per_s": round(rate, 2),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rag.errors import RagError  # noqa: E402
+from rag.index import SentenceVectors  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 DATASETS = {"cmrc_dev": "cmrc2018_dev.json", "drcd_dev": "DRCD_dev.json", "cmrc_trial": "cmrc2018_trial.json"}
@@ -61,7 +62,7 @@ class Features:
     bm25: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict)
 
 
-def load_features(name: str, embedder: Any) -> Features:
+def load_features(name: str, embedder: Any, sentence_vectors: SentenceVectors = "separate") -> Features:
     from rag.eval import pooled_index, question_vectors
     from rag.index import embed_text
     from rag.ingest import load_squad
@@ -70,7 +71,7 @@ def load_features(name: str, embedder: Any) -> Features:
 
     path = data_file(name)
     t = time.monotonic()
-    index = pooled_index(path, embedder)
+    index = pooled_index(path, embedder, sentence_vectors=sentence_vectors)
     squad = load_squad(path)
     q = question_vectors(index, [x.question for x in squad.questions], embedder)
     order = {aid: i for i, aid in enumerate(index.articles)}
@@ -308,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="also sweep depth x normalization x BM25 text")
     parser.add_argument("--bm25", action="store_true", help="also sweep BM25 k1 and b")
     parser.add_argument("--model", help="embedding model (default: the bundled e5-small)")
+    parser.add_argument(
+        "--sentence-vectors", choices=["mean", "separate"], default="mean",
+        help="how the pooled indexes make sentence vectors (rag index --sentence-vectors)",
+    )  # fmt: skip
     parser.add_argument("--step", type=float, default=0.05, help="weight grid step")
     parser.add_argument("--out", type=Path, help="write the JSON summary here too")
     args = parser.parse_args(argv)
@@ -317,10 +322,11 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     embedder = load_embedder(args.model)
-    feats = {name: load_features(name, embedder) for name in DATASETS}
+    feats = {name: load_features(name, embedder, args.sentence_vectors) for name in DATASETS}
     tune = {n: feats[n] for n in TUNE_ON}
     report: dict[str, Any] = {
         "objective": "mean over CMRC dev and DRCD dev of R@1 + 0.25 R@5",
+        "sentence_vectors": args.sentence_vectors,
         "baselines": {},
     }
     for name, f in feats.items():

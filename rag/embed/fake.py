@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.embed.protocol import LateVectors, as_text_list, normalize_rows
+from rag.embed.protocol import as_text_list, normalize_rows
 
 __all__ = ["FakeEmbedder"]
 
@@ -19,10 +19,6 @@ def _feature_vector(feature: str, dim: int) -> np.ndarray:
     vec = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
     vec.setflags(write=False)
     return vec
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
 class FakeEmbedder:
@@ -72,25 +68,6 @@ class FakeEmbedder:
 
     def encode_document(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         return self._encode(texts)
-
-    @property
-    def late_chunking(self) -> bool:
-        return True
-
-    def encode_document_spans(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
-    ) -> LateVectors:
-        """Documents as :meth:`encode_document` embeds them (one call, so a test's override sees them); a span's
-        vector is its own text's plus a quarter of its document's, both unit length (a stand-in for context)."""
-        items = as_text_list(texts)
-        if len(spans) != len(items):
-            raise ValueError(f"{len(spans)} span lists for {len(items)} texts")
-        out = []
-        for text, ranges in zip(items, spans, strict=True):
-            context = _unit(self._vector(text))
-            rows = [_unit(self._vector(text[s:e])) + 0.25 * context for s, e in ranges]
-            out.append(normalize_rows(np.array(rows, np.float32).reshape(len(ranges), self._dim)))
-        return LateVectors(self.encode_document(items), out)
 
     def fingerprint(self) -> str:
         return hashlib.sha256(f"fake-hash-v1:{self._dim}".encode()).hexdigest()[:16]

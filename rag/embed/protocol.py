@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -13,10 +12,7 @@ import numpy as np
 
 __all__ = [
     "Embedder",
-    "LateVectors",
-    "SpanEmbedder",
     "as_text_list",
-    "late_capable",
     "looks_like_path",
     "normalize_rows",
     "plan_batches",
@@ -46,38 +42,6 @@ class Embedder(Protocol):
     def fingerprint(self) -> str:
         """Short stable hash of the weights and prompts (for the index manifest and caches)."""
         ...
-
-
-@dataclass(frozen=True)
-class LateVectors:
-    """What :meth:`SpanEmbedder.encode_document_spans` returns. ``documents``: ``(n, dim)``; ``spans[i]``: ``(len(spans of document i), dim)``; all rows normalised.
-    ``alone``: how many spans were embedded on their own (beyond the model's input length)."""
-
-    documents: np.ndarray
-    spans: list[np.ndarray]
-    alone: int = 0
-
-
-@runtime_checkable
-class SpanEmbedder(Embedder, Protocol):
-    """An embedder that also makes vectors of spans of a document from the document's own forward pass
-    (late chunking, :mod:`rag.embed.late`)."""
-
-    @property
-    def late_chunking(self) -> bool:
-        """Whether span vectors from token states are meaningful for this model (it mean-pools)."""
-        ...
-
-    def encode_document_spans(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
-    ) -> LateVectors:
-        """Document vectors of ``texts`` and, per text, one vector per ``(start, end)`` character span."""
-        ...
-
-
-def late_capable(embedder: Embedder) -> bool:
-    """Whether ``embedder`` can make span vectors by late chunking."""
-    return isinstance(embedder, SpanEmbedder) and bool(embedder.late_chunking)
 
 
 def plan_batches(lengths: Sequence[int], token_budget: int, max_batch: int) -> list[list[int]]:

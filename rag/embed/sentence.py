@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from rag.embed.late import late_vectors
-from rag.embed.protocol import LateVectors, as_text_list, looks_like_path, normalize_rows, plan_batches
+from rag.embed.protocol import as_text_list, looks_like_path, normalize_rows, plan_batches
 from rag.embed.weights import bf16_is_fast, weights_id
 from rag.errors import ModelError
 
@@ -157,26 +156,6 @@ class SentenceTransformerEmbedder:
                 emb = model(batch_to_device(features, model.device))["sentence_embedding"]
                 out[batch] = emb.float().cpu().numpy()
         return normalize_rows(out)
-
-    @property
-    def late_chunking(self) -> bool:
-        """Whether span vectors can come from a document's token states (:meth:`encode_document_spans`): the
-        model mean-pools its tokens, so a mean over some of them lies in the space its queries are compared in."""
-        return any(getattr(module, "pooling_mode", None) == "mean" for module in self._get_model())
-
-    def encode_document_spans(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
-    ) -> LateVectors:
-        """Each text's document vector (as :meth:`encode_document`) and its spans' vectors from the same forward
-        pass (late chunking, :mod:`rag.embed.late`)."""
-        texts = as_text_list(texts)
-        if len(spans) != len(texts):
-            raise ValueError(f"{len(spans)} span lists for {len(texts)} texts")
-        model = self._get_model()
-        return late_vectors(
-            model, texts, spans, prompt=model.prompts.get("document") or "", dim=self.dim,
-            token_budget=self.token_budget, batch_size=self.batch_size, embed_alone=self.encode_document,
-        )  # fmt: skip
 
     def token_counts(self, texts: Sequence[str], kind: Literal["query", "document"]) -> list[int]:
         """How many tokens the model reads of each text, its ``kind``'s prompt included (truncated as it is)."""

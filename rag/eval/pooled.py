@@ -24,8 +24,8 @@ from rag.index import (
     SentenceVectors,
     index_articles,
     load_index,
-    sentence_method,
 )
+from rag.index.sync import TITLE_WEIGHT
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.scripts import to_simplified
 from rag.ingest.squad import load_squad, squad_articles
@@ -45,7 +45,7 @@ def pooled_index_dir(
     params: ChunkParams | None = None,
     *,
     title_context: bool = True,
-    sentence_vectors: SentenceVectors = "separate",
+    sentence_vectors: SentenceVectors = "mean",
 ) -> Path:
     """The cache directory of ``path``'s pooled index for this embedder (see the module doc)."""
     params = params or ChunkParams()
@@ -53,11 +53,13 @@ def pooled_index_dir(
     spec = {
         "embedder": embedder.fingerprint(),
         "chunking": [params.max_chars, params.min_chars, title_context],
-        "sentence_vectors": sentence_method(embedder, sentence_vectors),
+        "sentence_vectors": sentence_vectors,
         "index_format": FORMAT_VERSION,
         "tokenizer": TOKENIZER_VERSION,
         "eval_format": EVAL_FORMAT,
     }
+    if sentence_vectors == "mean":
+        spec["title_weight"] = TITLE_WEIGHT
     h.update(json.dumps(spec, sort_keys=True).encode())
     return cache_dir() / "eval" / h.hexdigest()[:16]
 
@@ -68,7 +70,7 @@ def pooled_index(
     *,
     params: ChunkParams | None = None,
     title_context: bool = True,
-    sentence_vectors: SentenceVectors = "separate",
+    sentence_vectors: SentenceVectors = "mean",
     progress: Callable[[float, str], None] | None = None,
 ) -> Index:
     """The pooled index of every paragraph of ``path`` (built on first use, then loaded from the cache)."""

@@ -87,16 +87,19 @@ def rank_sentences(
         focus_terms = [t for t in terms if t.text not in title] or terms
         base = w_context * coverage(terms, context_text(index, cache, position)) + w_rank / rank
         vectors = index.sentence_vectors(position) if index.sentence_embeddings is not None else None
+        cosines = vectors @ qvec if vectors is not None and len(vectors) else None
         rows: list[tuple[int, SentenceView | None]] = list(enumerate(sentence_views(index, cache, position)))
-        if (
-            article.id not in headed
-        ):  # headings have no vector: the passage's (embedded with its title) stands in
+        # headings have no vector: the passage's (made with its title) stands in, capped at its best
+        # sentence's (a chunk vector made of its title and sentences sits closer to a question than any one
+        # sentence, so uncapped a title line would outrank the body sentence that holds the same answer)
+        heading = hit.dense_score if cosines is None else min(hit.dense_score, float(cosines.max()))
+        if article.id not in headed:
             headed.add(article.id)
             rows = [(-1, v) for v in heading_views(article, cache)] + rows
         for order, sv in rows:
             if sv is None:
                 continue
-            dense = float(vectors[order] @ qvec) if order >= 0 and vectors is not None else hit.dense_score
+            dense = float(cosines[order]) if order >= 0 and cosines is not None else heading
             score = base + w_dense * dense + w_focus * coverage(focus_terms, sv.view.simplified)
             out.append(Sentence(hit, rank, order, sv.start, sv.end, sv.view, score))
     out.sort(key=lambda s: -s.score)

@@ -14,8 +14,7 @@ from rag.index.load import load_index
 from rag.index.manifest import FORMAT, FORMAT_VERSION, read_manifest
 from rag.index.options import BuildOptions, Progress, SentenceVectors, WriteOptions
 from rag.index.report import BuildReport
-from rag.index.sync import sentence_method
-from rag.index.texts import embed_text, embed_text_and_spans, sentence_text
+from rag.index.texts import embed_text, sentence_text, title_text
 
 __all__ = [
     "FORMAT",
@@ -31,14 +30,13 @@ __all__ = [
     "build_index",
     "current_generation",
     "embed_text",
-    "embed_text_and_spans",
     "index_articles",
     "live_generation_name",
     "load_index",
     "read_manifest",
     "rebuild_hint",
-    "sentence_method",
     "sentence_text",
+    "title_text",
     "update_index",
     "writer_lock",
 ]

@@ -16,7 +16,7 @@ from pathlib import Path
 from rag.embed.load import load_embedder
 from rag.index.layout import writer_lock
 from rag.index.load import load_index
-from rag.index.options import BuildOptions, Progress, WriteOptions
+from rag.index.options import BuildOptions, Progress, WriteOptions, own_method
 from rag.index.report import BuildReport
 from rag.index.sync import SyncRequest, sync
 from rag.ingest.chunk import ChunkParams
@@ -71,7 +71,7 @@ def update_index(
             params=ChunkParams(chunking["max_chars"], chunking["min_chars"]),
             title_context=chunking["title_context"],
             store_kind=current.manifest["store"]["kind"],
-            sentence_vectors=current.manifest.get("sentence_vectors", "separate"),
+            sentence_vectors=own_method(current.manifest),
             docs=tuple(_docs_with(current.manifest.get("docs", []), add)),
             progress=options.progress,
             hook=options.hook,

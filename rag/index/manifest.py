@@ -76,7 +76,7 @@ def make_manifest(
             "min_chars": params.min_chars,
             "title_context": title_context,
         },
-        "sentence_vectors": sentence_vectors,  # "late": from the chunk's forward pass; "separate": own texts
+        "sentence_vectors": sentence_vectors,  # "mean" or "separate": rag.index.options.SentenceVectors
         "matching_view": "OpenCC tw2s + hk2s + t2s (Simplified), offsets mapped back to the original",
         "docs": list(docs),
         "corpus_hash": corpus_hash(articles),

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from rag.embed.protocol import Embedder
 from rag.index.hooks import CommitHook
 from rag.ingest.chunk import ChunkParams
 
-__all__ = ["BuildOptions", "Progress", "SentenceVectors", "WriteOptions"]
+__all__ = ["SENTENCE_VECTORS", "BuildOptions", "Progress", "SentenceVectors", "WriteOptions", "own_method"]
 
 Progress = Callable[[float, str], None]  # progress(fraction 0..1, message)
-# How a sentence's vector is made: "separate" by embedding the sentence's own text (the default: late chunking
-# lost 2.1 points of R@1 on DRCD dev, benchmarks/late_chunking.py), "late" from its chunk's forward pass
-# (rag.embed.late; needs a model that mean-pools, else "separate" is used).
-SentenceVectors = Literal["late", "separate"]
+# How the vectors are made (rag.index.sync): "mean" (the default) embeds only the sentences, a chunk's vector the
+# normalised mean of its sentences'; "separate" embeds each chunk's text and each sentence's text (two passes).
+# Measured: benchmarks/sentence_vectors.py and benchmarks/indexing.py.
+SentenceVectors = Literal["mean", "separate"]
+SENTENCE_VECTORS: tuple[SentenceVectors, ...] = get_args(SentenceVectors)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,19 @@ class BuildOptions(WriteOptions):
     params: ChunkParams = field(default_factory=ChunkParams)
     title_context: bool = True  # chunks are embedded (and BM25-indexed) with their article's title
     store_kind: str = "flat"  # FAISS: "flat", "hnsw" or "ivf"
-    sentence_vectors: SentenceVectors = "separate"
+    sentence_vectors: SentenceVectors = "mean"
     rebuild: bool = False  # re-embed everything
     docs: tuple[str, ...] = ()  # where the articles come from (for the rebuild command in messages)
+
+    def __post_init__(self) -> None:
+        if self.sentence_vectors not in SENTENCE_VECTORS:
+            raise ValueError(
+                f"sentence_vectors must be one of {', '.join(SENTENCE_VECTORS)}, not {self.sentence_vectors!r}"
+            )
+
+
+def own_method(manifest: dict[str, Any]) -> SentenceVectors:
+    """How an index's manifest says its vectors were made, for an update to keep; an index made another way
+    (late chunking, removed) gets the default, so its update re-embeds everything, saying why."""
+    method = manifest.get("sentence_vectors", "separate")
+    return method if method in SENTENCE_VECTORS else BuildOptions.sentence_vectors

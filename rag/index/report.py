@@ -26,7 +26,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     embedded_chunks: int = 0
-    sentence_vectors: str = ""  # how this build made sentence vectors: "late" or "separate"
+    sentence_vectors: str = ""  # how this build made its vectors: "mean" or "separate"
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
     rebuilt_because: str = ""

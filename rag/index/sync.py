@@ -1,8 +1,10 @@
 """Making an index directory hold a set of articles: only new or changed articles (by content hash) are
 embedded, unchanged ones keep their vectors, the rest is dropped; then one new generation is written.
 
-Sentence vectors come from embedding each sentence's text beside the chunks (``sentence_vectors="separate"``,
-the default) or from their chunk's forward pass (late chunking, ``"late"``, when the model mean-pools)."""
+How the vectors are made (``sentence_vectors``): ``"mean"`` (the default) embeds only the sentences and each
+article's title, a chunk's vector being the mean of its sentences' plus :data:`TITLE_WEIGHT` times its title's,
+normalised (one pass, no chunk texts); ``"separate"`` embeds each chunk's text and each sentence's text (two
+passes)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed.protocol import Embedder, SpanEmbedder, late_capable
+from rag.embed.protocol import Embedder
 from rag.errors import IndexMismatchError, IndexMissingError
 from rag.index.hooks import GenerationContent
 from rag.index.live import Index
@@ -20,14 +22,20 @@ from rag.index.load import load_index
 from rag.index.manifest import make_manifest
 from rag.index.options import BuildOptions, Progress, SentenceVectors
 from rag.index.report import BuildReport
-from rag.index.resume import clear_checkpoint, embed_resumable, embed_spans_resumable
-from rag.index.texts import embed_text, embed_text_and_spans, sentence_text
+from rag.index.resume import clear_checkpoint, embed_resumable
+from rag.index.texts import embed_text, sentence_text, title_text
 from rag.index.write import write_generation
 from rag.ingest.chunk import chunk_article
 from rag.ingest.reprints import ReprintParams, find_reprints
 from rag.types import Article, Chunk
 
-__all__ = ["SyncRequest", "sentence_method", "sync"]
+__all__ = ["TITLE_WEIGHT", "SyncRequest", "sync"]
+
+# "mean": the title's share in a chunk's vector, against the sentences' mean. The title tells apart chunks that
+# say alike things of two places: at 0.5 a question on 宝鸡's 市委书记 found the 兰州 article first in the seeds,
+# at 1 it does not (tests/search/test_retrieve.py); on CMRC/DRCD, whose titles are shared by many paragraphs,
+# weights 0 to 2 moved R@1 by at most 0.2 point (benchmarks/sentence_vectors.py measures this one).
+TITLE_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -49,10 +57,10 @@ class _Plan:
     chunks: list[Chunk] = field(default_factory=list)
     rows: list[np.ndarray | None] = field(default_factory=list)  # one chunk vector per chunk
     sentence_rows: list[np.ndarray | None] = field(default_factory=list)  # sentence vectors, per chunk
+    # each new chunk's text ("" with "mean", which embeds no chunk texts), its sentences' texts and its title's
     to_embed: list[tuple[int, str]] = field(default_factory=list)
-    # "separate": each new chunk's sentence texts; "late": where its sentences lie in its to_embed text
     sentences_to_embed: list[tuple[int, list[str]]] = field(default_factory=list)
-    spans_to_embed: list[list[tuple[int, int]]] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)  # title_text, "mean" only
 
 
 def sync(directory: Path, request: SyncRequest) -> BuildReport:
@@ -60,15 +68,15 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
     re-embedding only articles that are new or whose cleaned text changed. The caller holds the lock."""
     started = time.monotonic()
     report = BuildReport(str(directory))
-    method = sentence_method(request.embedder, request.options.sentence_vectors)
+    method = request.options.sentence_vectors
     report.sentence_vectors = method
     old = None if request.options.rebuild else _previous(directory, request, method, report)
     final = _final_articles(old, request)
     if old is not None:
         report.removed = sorted(set(old.articles) - set(final))
     plan = _plan(old, final, request, method, report)
-    if method == "late" and isinstance(request.embedder, SpanEmbedder):
-        _embed_late(directory, plan, request.embedder, request.options.progress)
+    if method == "mean":
+        _embed_mean(directory, plan, request.embedder, request.options.progress)
     else:
         _embed(directory, plan, request.embedder, request.options.progress)
     report.embedded_chunks = len(plan.to_embed)
@@ -82,6 +90,8 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
         request.embedder, request.options.params, request.options.title_context, request.options.store_kind,
         articles, len(plan.chunks), request.options.docs, sentence_vectors=method,
     )  # fmt: skip
+    if method == "mean":
+        manifest["title_weight"] = TITLE_WEIGHT
     manifest["reprints"] = {**ReprintParams().to_dict(), "groups": groups}
     content = GenerationContent(final, plan.chunks, embeddings, request.options.title_context, groups)
     hook = request.options.hook
@@ -95,11 +105,6 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
     if request.options.progress:
         request.options.progress(1.0, "done")
     return report
-
-
-def sentence_method(embedder: Embedder, wanted: SentenceVectors) -> SentenceVectors:
-    """``wanted``, unless it is "late" and the model cannot (it does not mean-pool): then "separate"."""
-    return "late" if wanted == "late" and late_capable(embedder) else "separate"
 
 
 def _previous(
@@ -124,6 +129,9 @@ def _previous(
         return None
     if old.manifest.get("sentence_vectors", "separate") != method:
         report.rebuilt_because = f"sentence vectors are now made {method!r}"
+        return None
+    if method == "mean" and old.manifest.get("title_weight") != TITLE_WEIGHT:
+        report.rebuilt_because = f"the title's weight in chunk vectors is now {TITLE_WEIGHT}"
         return None
     return old
 
@@ -162,13 +170,10 @@ def _plan(
         titled = request.options.title_context
         for c in chunk_article(a, request.options.params):
             position = len(plan.chunks)
-            if method == "late":
-                text, spans = embed_text_and_spans(a, c, title_context=titled)
-                plan.to_embed.append((position, text))
-                plan.spans_to_embed.append(spans)
-            else:
-                plan.to_embed.append((position, embed_text(a, c, title_context=titled)))
-                plan.sentences_to_embed.append((position, [sentence_text(a, span) for span in c.sentences]))
+            text = embed_text(a, c, title_context=titled) if method == "separate" else ""
+            plan.to_embed.append((position, text))
+            plan.titles.append(title_text(a, title_context=titled) if method == "mean" else "")
+            plan.sentences_to_embed.append((position, [sentence_text(a, span) for span in c.sentences]))
             plan.chunks.append(c)
             plan.rows.append(None)
             plan.sentence_rows.append(None)
@@ -192,17 +197,25 @@ def _embed(directory: Path, plan: _Plan, embedder: Embedder, progress: Progress 
         at += len(texts)
 
 
-def _embed_late(directory: Path, plan: _Plan, embedder: SpanEmbedder, progress: Progress | None) -> None:
-    """Chunks in one pass that also gives their sentences' vectors (late chunking), checkpointed alike."""
-    if not plan.to_embed:
+def _embed_mean(directory: Path, plan: _Plan, embedder: Embedder, progress: Progress | None) -> None:
+    """The sentences and the titles alone, checkpointed as :func:`_embed`; each chunk's vector is the mean of
+    its sentences' vectors plus :data:`TITLE_WEIGHT` times its title's, normalised (a chunk always has a
+    sentence: :func:`~rag.ingest.chunk.chunk_article`)."""
+    if not plan.sentences_to_embed:
         return
+    flat = [t for _, texts in plan.sentences_to_embed for t in texts]
+    titles = sorted({t for t in plan.titles if t})
     if progress:
-        progress(0.0, f"embedding {len(plan.to_embed)} chunks (their sentences from the same pass)")
-    texts = [t for _, t in plan.to_embed]
-    chunk_vectors, blocks = embed_spans_resumable(directory, embedder, texts, plan.spans_to_embed, progress)
-    for (position, _), vector, block in zip(plan.to_embed, chunk_vectors, blocks, strict=True):
-        plan.rows[position] = vector
+        progress(0.0, f"embedding the {len(flat)} sentences of {len(plan.sentences_to_embed)} chunks")
+    vectors = embed_resumable(directory, embedder, flat + titles, progress)
+    title_vectors = dict(zip(titles, vectors[len(flat) :], strict=True))
+    at = 0
+    for (position, texts), title in zip(plan.sentences_to_embed, plan.titles, strict=True):
+        block = vectors[at : at + len(texts)]
+        vector = block.mean(axis=0) + (TITLE_WEIGHT * title_vectors[title] if title else 0.0)
+        plan.rows[position] = vector / max(float(np.linalg.norm(vector)), 1e-12)
         plan.sentence_rows[position] = block
+        at += len(texts)
 
 
 def _stack(plan: _Plan, dim: int) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+import rag.eval.pooled
 from rag.embed import FakeEmbedder
 from rag.errors import RagError
 from rag.eval import (
@@ -160,7 +161,7 @@ def test_unambiguous_questions_are_all_found(tmp_path, cache):
     assert "R@1" in table and "1.0000" in table and "3 paragraphs" in table
 
 
-def test_cache_reuse_embeds_nothing_the_second_time(tmp_path, cache):
+def test_cache_reuse_embeds_nothing_the_second_time(tmp_path, cache, monkeypatch):
     path = _write(tmp_path, "cmrc.json", CMRC)
     embedder = CountingEmbedder()
     index = pooled_index(path, embedder)
@@ -181,6 +182,10 @@ def test_cache_reuse_embeds_nothing_the_second_time(tmp_path, cache):
     changed["data"][0]["paragraphs"][0]["context"] += "另有一句。"
     other = _write(tmp_path, "cmrc2.json", changed)
     assert pooled_index_dir(other, again) != pooled_index_dir(path, again)
+    # and so does another way of making vectors, or another title weight for the default one
+    assert pooled_index_dir(path, again, sentence_vectors="separate") != pooled_index_dir(path, again)
+    monkeypatch.setattr(rag.eval.pooled, "TITLE_WEIGHT", 0.5)
+    assert pooled_index_dir(path, again) != index.directory
 
 
 def test_question_vectors_match_single_encoding(tmp_path, cache):

@@ -45,7 +45,7 @@ def _files(directory: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     return [c.id for c in index.chunks], np.asarray(index.embeddings), np.asarray(index.sentence_embeddings)
 
 
-@pytest.mark.parametrize("method", ["late", "separate"])
+@pytest.mark.parametrize("method", ["mean", "separate"])
 def test_a_killed_build_resumes_and_matches_an_uninterrupted_one(tmp_path: Path, method: str) -> None:
     whole = DiesAfter()
     options = BuildOptions(embedder=whole, progress=lambda f, m: None, sentence_vectors=method)  # type: ignore[arg-type]
