@@ -109,39 +109,49 @@ def run_index(
     }
 
 
+def build_texts(built: Any) -> list[str]:
+    """The texts the build of the loaded index ``built`` embedded, in its order: for "mean" vectors every
+    sentence then each distinct title (``rag.index.mean_texts``), for "separate" every chunk then every
+    sentence."""
+    from rag.index import embed_text, mean_texts, sentence_text, title_text
+
+    chunks = [(built.articles[c.article_id], c) for c in built.chunks]
+    sentences = [sentence_text(a, s) for a, c in chunks for s in c.sentences]
+    if built.manifest["sentence_vectors"] == "mean":
+        return mean_texts(sentences, (title_text(a) for a in built.articles.values()))
+    return [embed_text(a, c) for a, c in chunks] + sentences
+
+
 def verify(index: Path, batches: list[int], batch: int, embedder: Any = None) -> dict[str, Any]:
-    """Embed ``batches`` (checkpoint batch numbers) of the build's texts again here: ``equal`` when every row
-    the index stores comes out bit for bit (a batch is cut from the texts ordered longest first,
-    ``rag.index.resume.length_order``). With "mean" vectors the build's texts are every sentence and then
-    each distinct title (whose vectors the index does not store: only its sentences' rows are compared), and
-    ``chunks_are_means`` checks every chunk vector against its sentences' mean and its title's vector.
-    ``embedder``: default the default model (what ``rag index`` used)."""
+    """Embed ``batches`` (checkpoint batch numbers) of the build's texts (:func:`build_texts`) again here:
+    ``equal`` when every row the index stores comes out bit for bit (a batch is cut from the texts ordered
+    longest first, ``rag.index.resume.length_order``; a "mean" index does not store its titles' vectors, so
+    only its sentences' rows are compared), and for "mean" ``chunks_are_means``: every chunk vector is
+    ``rag.index.mean_vector`` of its sentences' and its title's. ``embedder``: default the default model
+    (what ``rag index`` used)."""
     from rag.embed import load_embedder
-    from rag.index import embed_text, load_index, sentence_text, title_text
+    from rag.index import load_index, mean_vector, title_text
     from rag.index.resume import length_order
-    from rag.index.sync import TITLE_WEIGHT
 
     embedder = embedder or load_embedder()
     built = load_index(index, embedder=embedder)
-    chunks = [(built.articles[c.article_id], c) for c in built.chunks]
+    texts = build_texts(built)
     stored = np.asarray(built.embeddings)
-    sentences = [sentence_text(a, s) for a, c in chunks for s in c.sentences]
     out: dict[str, Any] = {"batches_checked": batches}
     if built.manifest["sentence_vectors"] == "mean":
-        chunk_titles = [title_text(a) for a, _ in chunks]
-        titles = sorted({t for t in chunk_titles if t})
-        texts, rows = sentences + titles, np.asarray(built.sentence_embeddings)
+        rows = np.asarray(built.sentence_embeddings)
+        titles = texts[len(rows) :]
         title_vectors = dict(zip(titles, embedder.encode_document(titles), strict=True))
-        means = (
-            np.add.reduceat(rows, built.sentence_first[:-1], axis=0) / np.diff(built.sentence_first)[:, None]
+        expected = np.vstack(
+            [
+                mean_vector(
+                    built.sentence_vectors(i), title_vectors.get(title_text(built.articles[c.article_id]))
+                )
+                for i, c in enumerate(built.chunks)
+            ]
         )
-        expected = means + TITLE_WEIGHT * np.vstack(
-            [title_vectors[t] if t else np.zeros(embedder.dim, np.float32) for t in chunk_titles]
-        )
-        expected /= np.linalg.norm(expected, axis=1, keepdims=True)
         out["chunks_are_means"] = bool(np.allclose(stored, expected, atol=1e-3))
-    else:  # "separate": every chunk, then every sentence
-        texts = [embed_text(a, c) for a, c in chunks] + sentences
+    else:
         rows = np.vstack([stored, np.asarray(built.sentence_embeddings)])
     order = length_order(texts)
     equal = True
@@ -205,14 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.index import load_index
 
     built = load_index(index)
-    method = built.manifest["sentence_vectors"]
-    sentence_rows = len(np.asarray(built.sentence_embeddings))
-    if method == "mean":  # every sentence, then each distinct title
-        from rag.index import title_text
-
-        texts = sentence_rows + len({title_text(a) for a in built.articles.values()} - {""})
-    else:
-        texts = len(built.chunks) + sentence_rows
+    texts = len(build_texts(built))
     n_batches = -(-texts // BATCH_TEXTS)
     checked = sorted({max(0, read_back - 1), min(n_batches - 1, read_back + 1)})
     rate = args.paragraphs / max(1e-9, total_s - len(runs) * fixed["seconds"])

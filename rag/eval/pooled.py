@@ -19,13 +19,13 @@ from rag.embed import Embedder, load_embedder
 from rag.errors import IndexProblem
 from rag.index import (
     FORMAT_VERSION,
+    TITLE_WEIGHT,
     BuildOptions,
     Index,
     SentenceVectors,
     index_articles,
     load_index,
 )
-from rag.index.sync import TITLE_WEIGHT
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.scripts import to_simplified
 from rag.ingest.squad import load_squad, squad_articles

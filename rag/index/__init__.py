@@ -14,11 +14,13 @@ from rag.index.load import load_index
 from rag.index.manifest import FORMAT, FORMAT_VERSION, read_manifest
 from rag.index.options import BuildOptions, Progress, SentenceVectors, WriteOptions
 from rag.index.report import BuildReport
+from rag.index.sync import TITLE_WEIGHT, mean_texts, mean_vector
 from rag.index.texts import embed_text, sentence_text, title_text
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "TITLE_WEIGHT",
     "BuildOptions",
     "BuildReport",
     "CommitHook",
@@ -33,6 +35,8 @@ __all__ = [
     "index_articles",
     "live_generation_name",
     "load_index",
+    "mean_texts",
+    "mean_vector",
     "read_manifest",
     "rebuild_hint",
     "sentence_text",

@@ -13,8 +13,9 @@ from rag.ingest.chunk import ChunkParams
 __all__ = ["SENTENCE_VECTORS", "BuildOptions", "Progress", "SentenceVectors", "WriteOptions", "own_method"]
 
 Progress = Callable[[float, str], None]  # progress(fraction 0..1, message)
-# How the vectors are made (rag.index.sync): "mean" (the default) embeds only the sentences, a chunk's vector the
-# normalised mean of its sentences'; "separate" embeds each chunk's text and each sentence's text (two passes).
+# How the vectors are made (rag.index.sync): "mean" (the default) embeds only the sentences and the titles, a
+# chunk's vector its sentences' mean plus its title's, normalised; "separate" embeds each chunk's text and each
+# sentence's text (two passes).
 # Measured: benchmarks/sentence_vectors.py and benchmarks/indexing.py.
 SentenceVectors = Literal["mean", "separate"]
 SENTENCE_VECTORS: tuple[SentenceVectors, ...] = get_args(SentenceVectors)

@@ -9,6 +9,7 @@ passes)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from rag.ingest.chunk import chunk_article
 from rag.ingest.reprints import ReprintParams, find_reprints
 from rag.types import Article, Chunk
 
-__all__ = ["TITLE_WEIGHT", "SyncRequest", "sync"]
+__all__ = ["TITLE_WEIGHT", "SyncRequest", "mean_texts", "mean_vector", "sync"]
 
 # "mean": the title's share in a chunk's vector, against the sentences' mean. The title tells apart chunks that
 # say alike things of two places: at 0.5 a question on 宝鸡's 市委书记 found the 兰州 article first in the seeds,
@@ -57,10 +58,10 @@ class _Plan:
     chunks: list[Chunk] = field(default_factory=list)
     rows: list[np.ndarray | None] = field(default_factory=list)  # one chunk vector per chunk
     sentence_rows: list[np.ndarray | None] = field(default_factory=list)  # sentence vectors, per chunk
-    # each new chunk's text ("" with "mean", which embeds no chunk texts), its sentences' texts and its title's
-    to_embed: list[tuple[int, str]] = field(default_factory=list)
+    # per new chunk: its sentences' texts, and its own text ("separate") or its title's ("mean")
     sentences_to_embed: list[tuple[int, list[str]]] = field(default_factory=list)
-    titles: list[str] = field(default_factory=list)  # title_text, "mean" only
+    to_embed: list[tuple[int, str]] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
 
 
 def sync(directory: Path, request: SyncRequest) -> BuildReport:
@@ -79,7 +80,7 @@ def sync(directory: Path, request: SyncRequest) -> BuildReport:
         _embed_mean(directory, plan, request.embedder, request.options.progress)
     else:
         _embed(directory, plan, request.embedder, request.options.progress)
-    report.embedded_chunks = len(plan.to_embed)
+    report.embedded_chunks = len(plan.sentences_to_embed)
     embeddings, sentence_embeddings = _stack(plan, request.embedder.dim)
     if request.options.progress:
         request.options.progress(0.9, "writing the index")
@@ -168,12 +169,14 @@ def _plan(
             continue
         (report.changed if previous is not None else report.new).append(a.id)
         titled = request.options.title_context
+        title = title_text(a, title_context=titled) if method == "mean" else ""
         for c in chunk_article(a, request.options.params):
             position = len(plan.chunks)
-            text = embed_text(a, c, title_context=titled) if method == "separate" else ""
-            plan.to_embed.append((position, text))
-            plan.titles.append(title_text(a, title_context=titled) if method == "mean" else "")
             plan.sentences_to_embed.append((position, [sentence_text(a, span) for span in c.sentences]))
+            if method == "mean":
+                plan.titles.append(title)
+            else:
+                plan.to_embed.append((position, embed_text(a, c, title_context=titled)))
             plan.chunks.append(c)
             plan.rows.append(None)
             plan.sentence_rows.append(None)
@@ -203,19 +206,30 @@ def _embed_mean(directory: Path, plan: _Plan, embedder: Embedder, progress: Prog
     sentence: :func:`~rag.ingest.chunk.chunk_article`)."""
     if not plan.sentences_to_embed:
         return
-    flat = [t for _, texts in plan.sentences_to_embed for t in texts]
-    titles = sorted({t for t in plan.titles if t})
+    sentences = [t for _, texts in plan.sentences_to_embed for t in texts]
+    texts = mean_texts(sentences, plan.titles)
     if progress:
-        progress(0.0, f"embedding the {len(flat)} sentences of {len(plan.sentences_to_embed)} chunks")
-    vectors = embed_resumable(directory, embedder, flat + titles, progress)
-    title_vectors = dict(zip(titles, vectors[len(flat) :], strict=True))
+        progress(0.0, f"embedding the {len(sentences)} sentences of {len(plan.sentences_to_embed)} chunks")
+    vectors = embed_resumable(directory, embedder, texts, progress)
+    title_vectors = dict(zip(texts[len(sentences) :], vectors[len(sentences) :], strict=True))
     at = 0
-    for (position, texts), title in zip(plan.sentences_to_embed, plan.titles, strict=True):
-        block = vectors[at : at + len(texts)]
-        vector = block.mean(axis=0) + (TITLE_WEIGHT * title_vectors[title] if title else 0.0)
-        plan.rows[position] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+    for (position, chunk_texts), title in zip(plan.sentences_to_embed, plan.titles, strict=True):
+        block = vectors[at : at + len(chunk_texts)]
+        plan.rows[position] = mean_vector(block, title_vectors.get(title))
         plan.sentence_rows[position] = block
-        at += len(texts)
+        at += len(chunk_texts)
+
+
+def mean_texts(sentences: Sequence[str], titles: Iterable[str]) -> list[str]:
+    """What a "mean" build embeds, in this order: every sentence, then each distinct title ("" is none)."""
+    return [*sentences, *sorted({t for t in titles if t})]
+
+
+def mean_vector(sentences: np.ndarray, title: np.ndarray | None) -> np.ndarray:
+    """A chunk's "mean" vector: its sentences' vectors' mean plus :data:`TITLE_WEIGHT` times its title's
+    (``None``: no title), normalised."""
+    vector = sentences.mean(axis=0) + (TITLE_WEIGHT * title if title is not None else 0.0)
+    return np.asarray(vector / max(float(np.linalg.norm(vector)), 1e-12), dtype=np.float32)
 
 
 def _stack(plan: _Plan, dim: int) -> tuple[np.ndarray, np.ndarray]:
