@@ -63,7 +63,7 @@ def rewrites() -> dict[str, Any]:
     }
 
 
-def _seeds_index() -> Any:
+def seeds_index() -> Any:
     from rag.embed import load_embedder
     from rag.index import BuildOptions, build_index, load_index
     from rag.settings import cache_dir
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report: dict[str, Any] = {"benchmark": "followups", "rewrite": rewrites()}
     if args.retrieval or args.answers:
-        index = _seeds_index()
+        index = seeds_index()
         report["retrieval"] = retrieval(index)
         if args.answers:
             report["answers"] = answers(index, args.reader)

@@ -1,10 +1,13 @@
-"""Which articles can answer a question: those that name every place the question names.
+"""Which articles can answer a question: those that name every place and every office the question names.
 
 The reader judges a span against the few sentences it reads; it cannot know that 上海市委书记是谁？ asks about
-another city than the 宝鸡 article it was shown (its windows look the same: 市委书记 + a name). The places a
-question names (:func:`rag.extract.entities.mentions`: proper places only, not 全省 or 各市) are therefore
-looked up in the whole article — title and text, in Simplified, with or without the administrative suffix
-(上海市 or 上海) — and a span from an article lacking one is not an answer.
+another city than the 宝鸡 article it was shown (its windows look the same: 市委书记 + a name), nor that
+兰州市市长是谁？ asks for another office than the 市委书记 its passage names. The places a question names
+(:func:`rag.extract.entities.mentions`: proper places only, not 全省 or 各市) and the offices (:func:`asked_offices`:
+a closed list of titles, with the body that holds them, 市委书记 or 市纪委书记, and 副 when asked) are therefore
+looked up in the whole article — title and text, in Simplified; a place with or without its administrative
+suffix (上海市 or 上海), an office as written and not only as a deputy's (区长 is not found in 副区长) — and a
+span from an article lacking one is not an answer.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from rag.extract.qtype import pos_tags
 from rag.index import Index
 from rag.ingest.scripts import to_simplified
 
-__all__ = ["asked_places", "keep_naming", "names_all"]
+__all__ = ["asked_offices", "asked_places", "keep_naming", "names_all"]
 
 
 class _FromArticle(Protocol):
@@ -44,14 +47,36 @@ def asked_places(question: str) -> list[str]:
     return out
 
 
+_OFFICE = re.compile(
+    "(?:省纪委|市纪委|县纪委|区纪委|纪委|省委|市委|县委|区委|州委|党委|党组)?副?"
+    "(?:书记|省长|市长|州长|县长|区长|镇长|乡长|主任|部长|厅长|局长|处长|科长|主席|院长|校长|董事长|总经理|经理"
+    "|总裁|秘书长|行长|社长|所长)"
+)
+
+
+def asked_offices(question: str) -> list[str]:
+    """The offices ``question`` (Simplified) names: 市委书记, 市长, 市委副书记, 局长 (the closed list ``_OFFICE``)."""
+    return [m.group() for m in _OFFICE.finditer(question)]
+
+
+def _holds_office(text: str, office: str) -> bool:
+    """Whether ``text`` names ``office``; a title asked without 副 must appear without it (副区长 is not 区长)."""
+    if "副" in office:
+        return office in text
+    return re.search(f"(?<!副){re.escape(office)}", text) is not None
+
+
 def _forms(place: str) -> tuple[str, ...]:
     if place[-1] in ADMIN and len(place) >= 3:
         return (place, place[:-1])  # 秦皇岛市 or 秦皇岛; 郑州市 or 郑州
     return (place,)
 
 
-def names_all(index: Index, article_ids: Sequence[str], places: Sequence[str]) -> set[str]:
-    """Those of ``article_ids`` that name each of ``places`` (in one of its forms) in their title or text."""
+def names_all(
+    index: Index, article_ids: Sequence[str], places: Sequence[str], offices: Sequence[str] = ()
+) -> set[str]:
+    """Those of ``article_ids`` that name each of ``places`` (in one of its forms) and each of ``offices`` in
+    their title or text."""
     texts = index_cache(index).simplified
     out = set()
     for article_id in set(article_ids):
@@ -59,16 +84,18 @@ def names_all(index: Index, article_ids: Sequence[str], places: Sequence[str]) -
         if text is None:  # converted once per article and index
             article = index.articles[article_id]
             text = texts[article_id] = to_simplified(f"{article.title}\n{article.subtitle}\n{article.text}")
-        if all(any(form in text for form in _forms(p)) for p in places):
+        if all(any(form in text for form in _forms(p)) for p in places) and all(
+            _holds_office(text, o) for o in offices
+        ):
             out.add(article_id)
     return out
 
 
 def keep_naming(index: Index, question: str, found: Sequence[T]) -> list[T]:
-    """The spans of ``found`` (anything with an ``article_id``) from articles naming every place ``question``
-    (Simplified) names; all of them when it names none."""
-    places = asked_places(question)
-    if not places:
+    """The spans of ``found`` (anything with an ``article_id``) from articles naming every place and office
+    ``question`` (Simplified) names; all of them when it names none."""
+    places, offices = asked_places(question), asked_offices(question)
+    if not places and not offices:
         return list(found)
-    naming = names_all(index, [f.article_id for f in found], places)
+    naming = names_all(index, [f.article_id for f in found], places, offices)
     return [f for f in found if f.article_id in naming]

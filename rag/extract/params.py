@@ -25,8 +25,9 @@ class ReadParams:
     threshold      answer when the best span's margin over "no answer" is at least this (None: the reader's
                    own, calibrated on held-out questions when it was trained)
     agree_margin   another answer whose margin is within this of the best is shown as an alternative
-    grounded       a span answers only from an article that names every place the question names
-                   (:mod:`rag.extract.grounding`): 上海市委书记是谁？ is not answered from 宝鸡's 市委书记
+    grounded       a span answers only from an article that names every place and office the question names
+                   (:mod:`rag.extract.grounding`): 上海市委书记是谁？ is not answered from 宝鸡's 市委书记,
+                   nor 宝鸡市长是谁？ from an article naming only its 市委书记
     """
 
     passages: int = 5

@@ -1,4 +1,4 @@
-"""Answers only from articles that name the places a question names (rag.extract.grounding)."""
+"""Answers only from articles that name the places and offices a question names (rag.extract.grounding)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import pytest
 
 from rag.embed import FakeEmbedder
 from rag.extract import ReadParams, answer_from
-from rag.extract.grounding import asked_places, names_all
+from rag.extract.grounding import asked_offices, asked_places, names_all
 from rag.index import BuildOptions, index_articles, load_index
 from rag.ingest.article import parse_article
 from rag.reader import FakeReader
 
 CHUNKS = ReadParams(unit="chunks")
-BAOJI = "宝鸡市聚焦问题整改\n领导带头落实整改责任，市委书记上官吉庆3次主持召开交办会。\n"
+BAOJI = "宝鸡市聚焦问题整改\n领导带头落实整改责任，市委书记上官吉庆3次主持召开交办会，常务副市长王强出席。\n"
 QINHUANGDAO = "訪秦皇島市委書記朱政學\n朱政學:1-9月,全市固定資產投資同比增長3.2%。\n"  # Traditional
 
 
@@ -57,3 +57,32 @@ def test_another_citys_question_is_not_answered_from_this_citys_article(index):
         index, "上海市委书记是谁？", reader=reader, params=ReadParams(unit="chunks", grounded=False)
     )
     assert ungrounded.found and ungrounded.answer == "上官吉庆"  # what the reader alone would say
+
+
+@pytest.mark.parametrize(
+    ("question", "offices"),
+    [
+        ("宝鸡市委书记是谁？", ["市委书记"]),
+        ("秦皇岛市长是谁？", ["市长"]),
+        ("秦皇岛市委副书记是谁？", ["市委副书记"]),
+        ("成都市纪委书记是谁？", ["市纪委书记"]),
+        ("上官吉庆主持召开了几次交办会？", []),
+    ],
+)
+def test_the_offices_a_question_names(question, offices):
+    assert asked_offices(question) == offices
+
+
+def test_an_article_holds_an_office_as_asked_and_not_only_as_a_deputys(index):
+    both = ["baoji", "qinhuangdao"]
+    assert names_all(index, both, [], ["市委书记"]) == {"baoji", "qinhuangdao"}  # 市委書記 in Traditional
+    assert names_all(index, both, [], ["副市长"]) == {"baoji"}
+    assert names_all(index, both, [], ["市长"]) == set()  # only 副市长 is named: not the mayor
+    assert names_all(index, both, ["宝鸡"], ["市委副书记"]) == set()
+
+
+def test_another_office_is_not_answered_from_an_article_that_names_only_the_secretary(index):
+    reader = FakeReader({"宝鸡市长是谁？": ["上官吉庆"], "宝鸡市委书记是谁？": ["上官吉庆"]})
+    mayor = answer_from(index, "宝鸡市长是谁？", reader=reader, params=CHUNKS)
+    assert not mayor.found and mayor.closest
+    assert answer_from(index, "宝鸡市委书记是谁？", reader=reader, params=CHUNKS).answer == "上官吉庆"

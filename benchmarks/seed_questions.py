@@ -1,0 +1,84 @@
+"""Single questions over the seeds, end to end: paraphrases answered right, on-topic unanswerable ones refused.
+
+    .venv/bin/python benchmarks/seed_questions.py [--reader DIR] [--out FILE]
+
+The cases are ``tests/seed_cases.py``; each is asked through ``rag.extract.answer_from`` on the seeds index
+(real embedder, built under ``cache_dir()/bench`` on first use, shared with ``followups.py``) with the reader
+``--reader`` / ``$RAG_READER`` / the shipped one. Right: the short answer matches an accepted one (CMRC 2018 EM,
+in Simplified) and the first citation is from the case's article; for an unanswerable case, the question refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from followups import seeds_index  # noqa: E402
+from report import emit  # noqa: E402
+from seed_cases import SEED_CASES  # noqa: E402
+
+
+def _right(answer: Any, golds: tuple[str, ...], article: str) -> bool:
+    from rag.ingest.scripts import to_simplified
+    from rag.metrics import exact_match
+
+    if not golds:
+        return not answer.found
+    if not answer.found or not answer.citations:
+        return False
+    accepted = [to_simplified(g) for g in golds]
+    return bool(exact_match(to_simplified(answer.answer), accepted)) and (
+        answer.citations[0].article_id.startswith(article)
+    )
+
+
+def run(reader_name: str | None) -> dict[str, Any]:
+    from rag.extract import answer_from
+    from rag.reader import load_reader
+
+    index = seeds_index()
+    reader = load_reader(reader_name)
+    answerable: list[bool] = []
+    refused: list[bool] = []
+    misses = []
+    for question, golds, article in SEED_CASES:
+        a = answer_from(index, question, reader=reader)
+        ok = _right(a, golds, article)
+        (answerable if golds else refused).append(ok)
+        if not ok:
+            source = a.citations[0].article_id if a.citations else None
+            misses.append(
+                {"asked": question, "got": a.answer, "found": a.found, "source": source, "expected": golds}
+            )
+    flags = answerable + refused
+    return {
+        "benchmark": "seed_questions",
+        "reader": reader_name or "default",
+        "cases": len(flags),
+        "right": round(sum(flags) / len(flags), 3),
+        "answerable": {"n": len(answerable), "right": round(sum(answerable) / len(answerable), 3)},
+        "unanswerable_refused": {"n": len(refused), "right": round(sum(refused) / len(refused), 3)},
+        "misses": misses,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--reader", default=None, help="reader directory or HF QA model (default: the shipped one)"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
+    args = parser.parse_args(argv)
+    emit(run(args.reader), args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
