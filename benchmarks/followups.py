@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from followup_cases import CASES, Case, rewrite_ok  # noqa: E402
+from followup_cases import CASES, rewrite_ok  # noqa: E402
 from report import emit  # noqa: E402
 
 
-def _share(flags: list[bool]) -> float:
+def share(flags: list[bool]) -> float:
     return round(sum(flags) / len(flags), 3) if flags else 0.0
 
 
@@ -53,8 +53,8 @@ def rewrites() -> dict[str, Any]:
     flags = [ok for oks in by_kind.values() for ok in oks]
     return {
         "cases": len(flags),
-        "accuracy": _share(flags),
-        "by_kind": {kind: {"n": len(oks), "accuracy": _share(oks)} for kind, oks in by_kind.items()},
+        "accuracy": share(flags),
+        "by_kind": {kind: {"n": len(oks), "accuracy": share(oks)} for kind, oks in by_kind.items()},
         "ms_per_conversation": {
             "p50": round(percentile(times, 50), 2),
             "p95": round(percentile(times, 95), 2),
@@ -74,17 +74,19 @@ def seeds_index() -> Any:
     return load_index(directory, embedder=embedder)
 
 
-def _answered_right(case: Case, answer: Any) -> bool:
+def answered_right(answer: Any, accepted: tuple[str, ...], article: str) -> bool:
+    """``answer`` matches one of ``accepted`` (CMRC 2018 EM, in Simplified) and first cites an article whose id
+    starts with ``article``; with nothing accepted (the seeds hold no answer), it is a refusal."""
     from rag.ingest.scripts import to_simplified
     from rag.metrics import exact_match
 
-    if case.answers == ("",):
+    if not accepted:
         return not answer.found
     if not answer.found or not answer.citations:
         return False
-    golds = [to_simplified(a) for a in case.answers]
+    golds = [to_simplified(a) for a in accepted]
     return bool(exact_match(to_simplified(answer.answer), golds)) and (
-        answer.citations[0].article_id.startswith(case.article)
+        answer.citations[0].article_id.startswith(article)
     )
 
 
@@ -102,7 +104,7 @@ def retrieval(index: Any) -> dict[str, Any]:
         flags.append(ok)
         if not ok:
             misses.append({"case": case.name, "asked": question, "top": hits[0].article_id if hits else None})
-    return {"cases": len(flags), "top1_article": _share(flags), "misses": misses}
+    return {"cases": len(flags), "top1_article": share(flags), "misses": misses}
 
 
 def answers(index: Any, reader_name: str | None) -> dict[str, Any]:
@@ -122,7 +124,7 @@ def answers(index: Any, reader_name: str | None) -> dict[str, Any]:
         if not case.answers:
             continue
         a = answer_from(index, case.turn, history=case.history, reader=reader)
-        ok = _answered_right(case, a)
+        ok = answered_right(a, () if case.answers == ("",) else case.answers, case.article)
         (refused_flags if case.answers == ("",) else flags).append(ok)
         if not ok:
             source = a.citations[0].article_id if a.citations else None
@@ -139,9 +141,9 @@ def answers(index: Any, reader_name: str | None) -> dict[str, Any]:
     return {
         "reader": reader_name or "default",
         "cases": len(flags) + len(refused_flags),
-        "right": _share(flags + refused_flags),
-        "answerable": {"n": len(flags), "right": _share(flags)},
-        "unanswerable_refused": {"n": len(refused_flags), "right": _share(refused_flags)},
+        "right": share(flags + refused_flags),
+        "answerable": {"n": len(flags), "right": share(flags)},
+        "unanswerable_refused": {"n": len(refused_flags), "right": share(refused_flags)},
         "misses": misses,
     }
 

@@ -20,23 +20,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from followups import seeds_index  # noqa: E402
+from followups import answered_right, seeds_index, share  # noqa: E402
 from report import emit  # noqa: E402
 from seed_cases import SEED_CASES  # noqa: E402
-
-
-def _right(answer: Any, golds: tuple[str, ...], article: str) -> bool:
-    from rag.ingest.scripts import to_simplified
-    from rag.metrics import exact_match
-
-    if not golds:
-        return not answer.found
-    if not answer.found or not answer.citations:
-        return False
-    accepted = [to_simplified(g) for g in golds]
-    return bool(exact_match(to_simplified(answer.answer), accepted)) and (
-        answer.citations[0].article_id.startswith(article)
-    )
 
 
 def run(reader_name: str | None) -> dict[str, Any]:
@@ -50,7 +36,7 @@ def run(reader_name: str | None) -> dict[str, Any]:
     misses = []
     for question, golds, article in SEED_CASES:
         a = answer_from(index, question, reader=reader)
-        ok = _right(a, golds, article)
+        ok = answered_right(a, golds, article)
         (answerable if golds else refused).append(ok)
         if not ok:
             source = a.citations[0].article_id if a.citations else None
@@ -62,9 +48,9 @@ def run(reader_name: str | None) -> dict[str, Any]:
         "benchmark": "seed_questions",
         "reader": reader_name or "default",
         "cases": len(flags),
-        "right": round(sum(flags) / len(flags), 3),
-        "answerable": {"n": len(answerable), "right": round(sum(answerable) / len(answerable), 3)},
-        "unanswerable_refused": {"n": len(refused), "right": round(sum(refused) / len(refused), 3)},
+        "right": share(flags),
+        "answerable": {"n": len(answerable), "right": share(answerable)},
+        "unanswerable_refused": {"n": len(refused), "right": share(refused)},
         "misses": misses,
     }
 
