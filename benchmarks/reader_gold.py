@@ -31,6 +31,22 @@ from report import emit  # noqa: E402
 DATA = ROOT.parent / "shared" / "data"
 
 
+def measured_on_training(reader: Any, paths: list[Path], allowed: bool) -> str:
+    """A message refusing to measure ``reader`` on any of ``paths`` it was trained on ("" when it was not, or
+    when ``allowed``)."""
+    from rag.reader.manifest import trained_on_file
+
+    files = getattr(reader, "training_files", [])
+    seen = [p.name for p in paths if trained_on_file(files, p)]
+    if not seen or allowed:
+        return ""
+    return (
+        f"reader {reader.name} was trained on {', '.join(seen)}: its figures there are no test. Measure a "
+        "reader trained without it (for CMRC 2018 dev: --reader benchmarks/readers/trial_drcd, trained on "
+        "CMRC 2018 trial + DRCD dev), or pass --allow-trained"
+    )
+
+
 def in_split(group: str, split: str) -> bool:
     """Whether the article ``group`` (``Example.group``) belongs to ``split`` ("all", "tune", "report")."""
     if split == "all":
@@ -80,6 +96,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto")
     parser.add_argument("--split", choices=["all", "tune", "report"], default="all")
+    parser.add_argument(
+        "--allow-trained", action="store_true", help="measure on a file the reader trained on"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -91,6 +110,9 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     reader = SpanReader(args.reader, max_answer_tokens=args.max_answer_tokens, precision=args.precision)
     reader.warm_up()
+    if refusal := measured_on_training(reader, args.data, args.allow_trained):
+        print(refusal, file=sys.stderr)
+        return 2
     report = {
         "benchmark": "reader_gold",
         "reader": reader.name,

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from reader_gold import in_split  # noqa: E402
+from reader_gold import in_split, measured_on_training  # noqa: E402
 from report import emit  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     reader = load_reader(args.reader)
     reader.warm_up()
+    if refusal := measured_on_training(reader, [args.data], args.allow_trained):
+        raise SystemExit(refusal)
     params = replace(DEFAULT_PARAMS, unit=args.unit, threshold=NO_THRESHOLD, grounded=False)
     embedder = load_embedder(None)
     index = pooled_index(args.data, embedder)
@@ -143,6 +145,9 @@ def main() -> int:
         choices=["all", "tune", "report"],
         default="all",
         help="questions of a fifth of the articles, or of the rest (as reader_gold.py --split)",
+    )
+    parser.add_argument(
+        "--allow-trained", action="store_true", help="measure on a file the reader trained on"
     )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()

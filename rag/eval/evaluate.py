@@ -38,6 +38,7 @@ from rag.ingest.scripts import to_simplified
 from rag.ingest.squad import SquadQuestion, SquadSet, load_squad
 from rag.metrics import exact_match, f1_score, mrr_at_k, percentile, recall_at_k
 from rag.reader import load_reader
+from rag.reader.manifest import trained_on_file
 from rag.search.fusion import FusionParams
 from rag.search.retrieve import Ranking, rank_chunks, retrieve_from
 from rag.types import Answer
@@ -193,6 +194,12 @@ def evaluate_index(
     elif answer_fn is not None:
         sub = SquadSet(squad.path, squad.paragraphs, tuple(questions))
         report.update(_answer_metrics(index, sub, vectors, answer_fn, params))
+        chosen = load_reader(reader)  # the one that answered: readers are shared per name
+        report["reader"] = str(getattr(chosen, "name", chosen))
+        files = getattr(chosen, "training_files", [])  # none recorded by a hub model or a test's fake
+        report["reader_trained_on_file"] = Path(squad.path).is_file() and trained_on_file(
+            files, Path(squad.path)
+        )
         if negatives is not None:
             report.update(_no_answer_rate(index, Path(negatives), answer_fn, params, limit))
     return report
@@ -260,6 +267,10 @@ def format_report(report: dict[str, Any]) -> str:
             + "  ".join(fmt(report.get(k)) for k in ("em", "f1"))
             + f"  {fmt(report.get('sentence_hit'))}",
         ]
+    if report.get("reader_trained_on_file"):
+        lines.append(
+            f"            (reader {report.get('reader')} was trained on this file: these answers are no test)"
+        )
     if "no_answer_rate_negatives" in report:
         lines.append(
             f"negatives   {fmt(report['no_answer_rate_negatives'])} of {report.get('negatives_n')} questions "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from rag.extract.entities import ADMIN, mentions
 from rag.extract.evidence import index_cache
@@ -22,7 +22,7 @@ from rag.extract.qtype import pos_tags
 from rag.index import Index
 from rag.ingest.scripts import to_simplified
 
-__all__ = ["asked_offices", "asked_places", "keep_naming", "names_all"]
+__all__ = ["about_another_place", "asked_offices", "asked_places", "keep_naming", "names_all"]
 
 
 class _FromArticle(Protocol):
@@ -91,11 +91,56 @@ def names_all(
     return out
 
 
-def keep_naming(index: Index, question: str, found: Sequence[T]) -> list[T]:
-    """The spans of ``found`` (anything with an ``article_id``) from articles naming every place and office
-    ``question`` (Simplified) names; all of them when it names none."""
+_RANK = {"省": 1, "市": 2, "州": 2, "": 2, "区": 3, "县": 3, "旗": 3, "镇": 4, "乡": 4}
+
+
+def _rank(level: str) -> int:
+    return _RANK.get(level, 2)
+
+
+def about_another_place(sentence: str, places: Sequence[str]) -> bool:
+    """Whether ``sentence`` (Simplified) is about another place than ``places``: it names none of them (in any
+    form) but names another proper place of their level (兰州市 for 北京, 滨州 for 长沙). A place below theirs
+    (九合镇 in a 兰州 article, 北戴河区 for 秦皇岛) may lie inside them, one above (湖南省, 中国) may hold them:
+    neither counts."""
+    levels = [m.level for p in places for m in mentions(p, pos_tags(p))[:1] if m.level]
+    if not levels or any(form in sentence for p in places for form in _forms(p)):
+        return (
+            False  # a place of unknown level (德龙 of 德龙烟铁路, 中国) is not checked sentence by sentence
+        )
+    asked = min(_rank(level) for level in levels)
+    return any(
+        m.kind == "place" and m.proper and m.level and _rank(m.level) == asked
+        for m in mentions(sentence, pos_tags(sentence))
+    )
+
+
+class _Span(_FromArticle, Protocol):
+    @property
+    def sentence(self) -> tuple[int, int]: ...
+
+    @property
+    def window(self) -> Any: ...
+
+
+S = TypeVar("S", bound=_Span)
+
+
+def keep_naming(index: Index, question: str, found: Sequence[S]) -> list[S]:
+    """The spans of ``found`` from articles naming every place and office ``question`` (Simplified) names,
+    whose own sentence is not :func:`about_another_place` (a heading or byline is about the whole article);
+    all of them when it names none."""
     places, offices = asked_places(question), asked_offices(question)
     if not places and not offices:
         return list(found)
     naming = names_all(index, [f.article_id for f in found], places, offices)
-    return [f for f in found if f.article_id in naming]
+    kept = []
+    for f in found:
+        if f.article_id not in naming:
+            continue
+        if places and f.window.sentences[0].order >= 0:
+            start, end = f.sentence
+            if about_another_place(to_simplified(index.articles[f.article_id].text[start:end]), places):
+                continue
+        kept.append(f)
+    return kept

@@ -9,7 +9,9 @@ How an answer is found (settings in :class:`~rag.extract.params.ReadParams`):
 3. **Reading**: windows of the best sentences of the top passages, and their articles' heading lines
    (:mod:`rag.extract.passages`), go to the reader (:mod:`rag.reader`) in one batch; each window's best span
    comes back with its *margin* over the reader's "no answer" score; spans from articles that do not name
-   every place the question names are dropped (:mod:`rag.extract.grounding`).
+   every place the question names are dropped (:mod:`rag.extract.grounding`). A question about the article
+   itself (who wrote it, which outlet) is answered from the byline of the best article that has one
+   (:mod:`rag.extract.byline`).
 4. **Answer**: the span of the highest margin, if that margin reaches the reader's calibrated threshold; the
    sentence holding it is the quote. Spans of other windows that say the same are cited with it; a different
    answer from another article whose margin is close is shown as an alternative, with its own source.
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from rag.extract.assemble import Found, build_answer, writer
+from rag.extract.byline import asks_byline, byline_found
 from rag.extract.evidence import index_cache, question_terms
 from rag.extract.followup import Resolution, resolve_followup
 from rag.extract.grounding import keep_naming
@@ -41,7 +44,9 @@ from rag.search.question import prepare_question, query_text
 from rag.timing import stage
 from rag.types import Answer
 
-__all__ = ["Reading", "answer_from", "read_question"]
+__all__ = ["BYLINE_MARGIN", "Reading", "answer_from", "read_question"]
+
+BYLINE_MARGIN = 10.0  # a byline's answer is metadata, not a guess: this far above the reader's threshold
 
 
 @dataclass
@@ -114,13 +119,17 @@ def read_question(
     with stage("extract"):
         reading.sentences = rank_sentences(index, cache, reading.hits, qvec, terms, params)
         reading.windows = reading_windows(index, reading.sentences, params)
+    found: list[Found] = []
     if reading.windows:
         with stage("read"):
             spans = reader.read(simplified, [w.text for w in reading.windows])
         found = [_found(w, per[0]) for w, per in zip(reading.windows, spans, strict=True) if per]
-        if params.grounded:
-            found = keep_naming(index, asked, found)
-        reading.found = sorted(found, key=lambda f: -f.margin)
+    if ask := asks_byline(simplified):  # the byline of the best article (that names the places asked)
+        bylines = byline_found(index, reading.hits, ask, threshold + BYLINE_MARGIN)
+        found += keep_naming(index, asked, bylines)[:1] if params.grounded else bylines[:1]
+    if params.grounded:
+        found = keep_naming(index, asked, found)
+    reading.found = sorted(found, key=lambda f: -f.margin)
     return reading
 
 

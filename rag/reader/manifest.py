@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "file_sha256",
     "package_versions",
     "read_manifest",
+    "trained_on_file",
     "write_reader_dir",
 ]
 
@@ -42,6 +43,12 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def trained_on_file(files: Sequence[Mapping[str, Any]], path: Path) -> bool:
+    """Whether ``path`` is one of a reader's training ``files`` (``reader.json``'s ``training.files``): the
+    same sha256, whatever its name."""
+    return bool(files) and file_sha256(path) in {f.get("sha256") for f in files}
 
 
 def base_fingerprint(directory: Path) -> str:

@@ -143,6 +143,15 @@ class SpanReader:
             return str(self._read_manifest().get("kind", "lora"))
         return "hf"
 
+    @property
+    def training_files(self) -> list[dict[str, str]]:
+        """The files this reader was trained on (``name``, ``sha256``) by its ``reader.json``, read without
+        loading the weights; [] for a Hugging Face model, which records none."""
+        manifest = self.manifest
+        if not manifest and self._dir is not None and (self._dir / "reader.json").exists():
+            manifest = self._read_manifest()
+        return list(manifest.get("training", {}).get("files", []))
+
     def _read_manifest(self) -> dict[str, Any]:
         if not self.manifest and self._dir is not None:
             self.manifest = read_manifest(self._dir)

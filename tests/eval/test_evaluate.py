@@ -230,3 +230,27 @@ def test_answer_metrics_with_an_answer_stage(tmp_path, cache, monkeypatch):
     assert report["no_answer_rate_negatives"] == 1.0 and report["negatives_n"] == 1
     table = format_report(report)
     assert "EM" in table and "0.3333" in table and "refused" in table
+
+
+def test_a_reader_trained_on_the_file_is_flagged_in_the_report(tmp_path, cache, monkeypatch):
+    import rag.eval.evaluate
+    from rag.reader import FakeReader, set_default_reader
+    from rag.reader.manifest import file_sha256
+    from rag.types import Answer
+
+    path = _write(tmp_path, "cmrc.json", CMRC)
+
+    reader = FakeReader({})
+    reader.training_files = [{"name": "cmrc.json", "sha256": file_sha256(path)}]  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(rag.eval.evaluate, "_answer_stage", lambda: lambda index, q, **kw: Answer(q, False))
+    set_default_reader(reader)
+    try:
+        report = evaluate_file(path, model="fake:32", latency_sample=0)
+    finally:
+        set_default_reader(None)
+    assert report["reader"] == "fake" and report["reader_trained_on_file"] is True
+    assert "was trained on this file" in format_report(report)
+    untrained = evaluate_file(path, model="fake:32", latency_sample=0)  # the shipped reader: trial + DRCD
+    assert untrained["reader_trained_on_file"] is False  # read from reader.json: no weights loaded
+    assert "was trained on this file" not in format_report(untrained)

@@ -6,7 +6,7 @@ import pytest
 
 from rag.embed import FakeEmbedder
 from rag.extract import ReadParams, answer_from
-from rag.extract.grounding import asked_offices, asked_places, names_all
+from rag.extract.grounding import about_another_place, asked_offices, asked_places, names_all
 from rag.index import BuildOptions, index_articles, load_index
 from rag.ingest.article import parse_article
 from rag.reader import FakeReader
@@ -86,3 +86,38 @@ def test_another_office_is_not_answered_from_an_article_that_names_only_the_secr
     mayor = answer_from(index, "宝鸡市长是谁？", reader=reader, params=CHUNKS)
     assert not mayor.found and mayor.closest
     assert answer_from(index, "宝鸡市委书记是谁？", reader=reader, params=CHUNKS).answer == "上官吉庆"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "places", "another"),
+    [
+        ("今年上半年,兰州市实现生产总值926.18亿元,增长8.6%。", ["北京"], True),  # another city
+        (
+            "巩洪波 山东省滨州市委常委,市纪委书记、监委主任",
+            ["湖南", "长沙"],
+            True,
+        ),  # another province and city
+        ("陈 刚 湖南省长沙市委常委,市纪委书记、监委主任", ["湖南", "长沙"], False),  # names the one asked
+        ("位于九合镇的建筑垃圾资源化项目总投资2.58亿元。", ["兰州"], False),  # a town: may lie inside 兰州
+        ("1-9月,全市固定资产投资同比增长3.2%。", ["秦皇岛"], False),  # names no place: about the article's
+        ("铁路从山东省西北部的德州市始发。", ["德龙"], False),  # a "place" of unknown level is not checked
+    ],
+)
+def test_a_sentence_about_another_place(sentence, places, another):
+    assert about_another_place(sentence, places) is another
+
+
+def test_a_span_whose_sentence_is_about_another_city_is_not_an_answer(tmp_path):
+    text = (
+        "兰州市狠抓落实\n兰州市主要领导多次上北京调研。\n今年上半年,兰州市实现生产总值926.18亿元,增长8.6%。\n"
+    )
+    directory = tmp_path / "idx"
+    index_articles(
+        [parse_article(text, article_id="lz", source="lz.txt")],
+        directory,
+        BuildOptions(embedder=FakeEmbedder(dim=32)),
+    )
+    idx = load_index(directory, embedder=FakeEmbedder(dim=32))
+    reader = FakeReader({"北京今年的GDP增长了多少？": ["8.6%"], "兰州今年的GDP增长了多少？": ["8.6%"]})
+    assert not answer_from(idx, "北京今年的GDP增长了多少？", reader=reader, params=CHUNKS).found
+    assert answer_from(idx, "兰州今年的GDP增长了多少？", reader=reader, params=CHUNKS).answer == "8.6%"

@@ -82,6 +82,8 @@ def test_a_trained_reader_loads_over_its_base_and_reads_as_it_did_in_training(
     assert "threshold" in manifest["inference"] and "calibration" in manifest["metrics"]
     reader = SpanReader(tiny_trained, base=tiny_qa_model, precision="fp32")
     assert reader.kind == "lora"
+    assert reader.training_files == manifest["training"]["files"]  # read before the weights load
+    assert SpanReader(tiny_qa_model).training_files == []  # an HF model records none
     assert reader.threshold == manifest["inference"]["threshold"]
     out = reader.read("宝鸡市委书记是谁？", ["上官吉庆，男，1966年生，现任宝鸡市委书记。"])
     assert out[0] and out[0][0].text
