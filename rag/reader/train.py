@@ -35,6 +35,7 @@ from rag.reader.manifest import (
     write_reader_dir,
 )
 from rag.reader.model import Precision, SpanReader, batch_tensors, build_qa_model, default_base_dir
+from rag.reader.news import NEWS_VERSION, news_examples
 
 __all__ = ["TrainConfig", "batch_loss", "main", "save_reader", "train"]
 
@@ -62,6 +63,7 @@ class TrainConfig:
     infer_stride: int = 64
     same_negatives: float = 0.35  # share of questions also asked against a sibling paragraph
     other_negatives: float = 0.35  # ... and against the closest paragraph of another article
+    news: int = 0  # synthetic news-statistics questions added to training (rag.reader.news), never held out
     heldout: float = 0.08
     eval_every: int = 200
     monitor: int = 150  # held-out questions read at each evaluation during training
@@ -133,7 +135,14 @@ def _data(cfg: TrainConfig) -> dict[str, Any]:
     negatives = add_negatives(
         train, BigramIndex(train), same=cfg.same_negatives, other=cfg.other_negatives, seed=cfg.seed
     )
-    return {"stats": stats, "train": train + negatives, "negatives": len(negatives), "held": held}
+    news = news_examples(cfg.news, cfg.seed) if cfg.news else []
+    return {
+        "stats": stats,
+        "train": train + negatives + news,
+        "negatives": len(negatives),
+        "news": len(news),
+        "held": held,
+    }
 
 
 def save_reader(
@@ -159,6 +168,7 @@ def save_reader(
         "training": {
             "files": [{"name": Path(f).name, "sha256": file_sha256(Path(f))} for f in cfg.train],
             "config": {k: v for k, v in asdict(cfg).items() if k not in ("train", "out", "eval", "base")},
+            "news_version": NEWS_VERSION if cfg.news else None,
             "questions": report["data"],
         },
         "metrics": {
@@ -271,6 +281,7 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             **data["stats"],
             "train_examples": len(data["train"]),
             "train_negatives": data["negatives"],
+            "train_news": data["news"],
             "train_features": len(features),
             "answers_longer_than_a_window": lost,
             "heldout_questions": len(held),
@@ -334,6 +345,7 @@ def _parser() -> argparse.ArgumentParser:
         "infer_stride",
         "same_negatives",
         "other_negatives",
+        "news",
         "heldout",
         "eval_every",
         "monitor",
