@@ -361,7 +361,7 @@ def test_seed_questions(seeds):
             wrong.append((question, a.found, a.answer, c.quote if c else None))
     # a trained reader is not right every time (benchmarks/seed_questions.py and followups.py measure how often);
     # this guards against a reader or pipeline that is worse: the shipped one misses 3 of these 20
-    # (它的固定资产投资增长了多少？ read as the amount, 6105户、12947人 twice, a span one clause too long)
+    # (九原区's 岗位调整 read as the 12名 promoted, in both scripts; 6105户、12947人 for 6105户)
     assert len(wrong) <= 4, wrong
 
 
