@@ -95,7 +95,6 @@ _ECONOMY = ("{x}{t}经济增长了多少？", "{x}经济增速是多少？", "{x
 @dataclass
 class _Stat:
     family: int
-    form: str
     slots: dict[str, tuple[int, int]]  # slot -> characters of the paragraph
     falls: bool
     scope: str
@@ -143,7 +142,7 @@ def _statement(rng: random.Random, w: _Writer, family: int, lead: str) -> _Stat:
     if not falls and pattern in (2, 4):
         w.add(rng.choice((f"，高于{scope}平均水平", f"，高于{scope}", f"，比{scope}高", f"，快于{scope}")))
         slots["gap"] = w.add(f"{rng.uniform(0.1, 9.9):.1f}个百分点")
-    return _Stat(family, form, slots, falls, scope)
+    return _Stat(family, slots, falls, scope)
 
 
 def _paragraph(rng: random.Random, place: str, period: str) -> tuple[str, list[_Stat]]:
