@@ -21,7 +21,7 @@ from rag.reader.data import Example
 
 __all__ = ["NEWS_VERSION", "news_examples"]
 
-NEWS_VERSION = 1  # bump when what a seed generates changes (it is recorded in reader.json)
+NEWS_VERSION = 2  # bump when what a seed generates changes (it is recorded in reader.json)
 
 _PLACES = (
     "郑州 洛阳 开封 合肥 芜湖 南昌 赣州 昆明 曲靖 贵阳 遵义 太原 大同 石家庄 唐山 保定 邯郸 沧州 济南 青岛 烟台 潍坊 "
@@ -90,6 +90,7 @@ _QUESTIONS = {
     ),
 }
 _ECONOMY = ("{x}{t}经济增长了多少？", "{x}经济增速是多少？", "{x}{t}经济增长多少？")  # the GDP family's rate
+_ECONOMY_GAP = ("{x}经济增长比{s}高多少个百分点？", "{x}经济增速比{s}快多少？", "{x}经济增速高出{s}多少？")
 
 
 @dataclass
@@ -139,7 +140,17 @@ def _statement(rng: random.Random, w: _Writer, family: int, lead: str) -> _Stat:
         w.add(rng.choice(("，增幅居", "，居", "，增速排名")) + scope)
         rank = rng.randint(1, 11)
         slots["rank"] = w.add(f"第{rank}位" if rng.random() < 0.7 else f"第{rank}")
-    if not falls and pattern in (2, 4):
+    if not falls and pattern in (2, 4) and rng.random() < 0.35:
+        # two gaps in one breath: 分别高于全国、全省4.3和2.0个百分点 (the unit printed once, after the second)
+        pair = rng.sample(("全国", "全省", "全区", "全市"), 2)
+        pair.sort(key=("全国", "全省", "全区", "全市").index)
+        w.add(rng.choice(("，分别高于", "，分别高出", "，分别快于")) + "、".join(pair))
+        gaps = [w.add(f"{rng.uniform(0.1, 9.9):.1f}")]
+        w.add("和")
+        gaps.append(w.add(f"{rng.uniform(0.1, 9.9):.1f}个百分点"))
+        asked = rng.randrange(2)
+        scope, slots["gap"] = pair[asked], gaps[asked]
+    elif not falls and pattern in (2, 4):
         w.add(rng.choice((f"，高于{scope}平均水平", f"，高于{scope}", f"，比{scope}高", f"，快于{scope}")))
         slots["gap"] = w.add(f"{rng.uniform(0.1, 9.9):.1f}个百分点")
     return _Stat(family, slots, falls, scope)
@@ -149,8 +160,9 @@ def _paragraph(rng: random.Random, place: str, period: str) -> tuple[str, list[_
     w = _Writer()
     if rng.random() < 0.4:
         w.add(rng.choice(_FILLERS))
-    w.add(rng.choice(("", "据统计，", f"记者从{place}市统计局获悉，")) + period + "，")
-    subject = rng.choice((place + "市", place, "全市"))
+    city = place if place.endswith("区") else place + "市"
+    w.add(rng.choice(("", "据统计，", f"记者从{city}统计局获悉，")) + period + "，")
+    subject = rng.choice((city, place, "全市"))
     families = rng.sample(range(len(_INDICATORS)), rng.randint(2, 4))
     stats = []
     for n, family in enumerate(families):
@@ -169,7 +181,10 @@ def _question(
     forms = _QUESTIONS["fall" if slot == "rate" and falls else slot]
     if slot == "rate" and family == 0 and not falls and rng.random() < 0.4:
         forms = _ECONOMY
-    x = rng.choice((place, place + "市", place + "市", ""))
+    if slot == "gap" and family == 0 and rng.random() < 0.4:
+        forms = _ECONOMY_GAP
+    city = place if place.endswith("区") else place + "市"  # 高新区, not 高新区市
+    x = rng.choice((place, city, city, ""))
     t = period if rng.random() < 0.5 else ""
     return rng.choice(forms).format(x=x, t=t, m=asked, s=scope)
 

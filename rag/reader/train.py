@@ -36,6 +36,7 @@ from rag.reader.manifest import (
 )
 from rag.reader.model import Precision, SpanReader, batch_tensors, build_qa_model, default_base_dir
 from rag.reader.news import NEWS_VERSION, news_examples
+from rag.reader.reports import REPORTS_VERSION, report_examples
 
 __all__ = ["TrainConfig", "batch_loss", "main", "save_reader", "train"]
 
@@ -64,6 +65,7 @@ class TrainConfig:
     same_negatives: float = 0.35  # share of questions also asked against a sibling paragraph
     other_negatives: float = 0.35  # ... and against the closest paragraph of another article
     news: int = 0  # synthetic news-statistics questions added to training (rag.reader.news), never held out
+    reports: int = 0  # synthetic work-report count questions (rag.reader.reports), never held out
     heldout: float = 0.08
     eval_every: int = 200
     monitor: int = 150  # held-out questions read at each evaluation during training
@@ -136,11 +138,13 @@ def _data(cfg: TrainConfig) -> dict[str, Any]:
         train, BigramIndex(train), same=cfg.same_negatives, other=cfg.other_negatives, seed=cfg.seed
     )
     news = news_examples(cfg.news, cfg.seed) if cfg.news else []
+    reports = report_examples(cfg.reports, cfg.seed) if cfg.reports else []
     return {
         "stats": stats,
-        "train": train + negatives + news,
+        "train": train + negatives + news + reports,
         "negatives": len(negatives),
         "news": len(news),
+        "reports": len(reports),
         "held": held,
     }
 
@@ -169,6 +173,7 @@ def save_reader(
             "files": [{"name": Path(f).name, "sha256": file_sha256(Path(f))} for f in cfg.train],
             "config": {k: v for k, v in asdict(cfg).items() if k not in ("train", "out", "eval", "base")},
             "news_version": NEWS_VERSION if cfg.news else None,
+            "reports_version": REPORTS_VERSION if cfg.reports else None,
             "questions": report["data"],
         },
         "metrics": {
@@ -282,6 +287,7 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             "train_examples": len(data["train"]),
             "train_negatives": data["negatives"],
             "train_news": data["news"],
+            "train_reports": data["reports"],
             "train_features": len(features),
             "answers_longer_than_a_window": lost,
             "heldout_questions": len(held),
@@ -346,6 +352,7 @@ def _parser() -> argparse.ArgumentParser:
         "same_negatives",
         "other_negatives",
         "news",
+        "reports",
         "heldout",
         "eval_every",
         "monitor",

@@ -360,9 +360,9 @@ def test_seed_questions(seeds):
         else:
             wrong.append((question, a.found, a.answer, c.quote if c else None))
     # a trained reader is not right every time (benchmarks/seed_questions.py and followups.py measure how often);
-    # this guards against a reader or pipeline that is worse: the shipped one misses 3 of these 20
-    # (九原区's 岗位调整 read as the 12名 promoted, in both scripts; 6105户、12947人 for 6105户)
-    assert len(wrong) <= 4, wrong
+    # this guards against a reader or pipeline that is worse: the shipped one gets all 20 (the one before it
+    # missed 3: 九原区's 岗位调整 read as the 12名 promoted, in both scripts; 6105户、12947人 for 6105户)
+    assert len(wrong) <= 2, wrong
 
 
 @pytest.mark.slow
@@ -406,7 +406,8 @@ def test_questions_the_seeds_do_not_answer_are_refused(seeds):
             answered.append((question, a.answer, a.sentence))
         else:
             assert a.closest and not a.citations
-    # the shipped reader reads 兰州's 生产总值926.18亿元 as its 财政收入: one of seven may slip through, not more
+    # the shipped reader refuses all seven; the one before it read 兰州's 生产总值926.18亿元 as its 财政收入:
+    # one of seven may slip through, not more
     assert len(answered) <= 1, answered
     assert all(q != UNANSWERED[0] for q, _, _ in answered)  # off corpus: always refused
 
