@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass
 
 from rag.reader.data import Example
+from rag.reader.synthetic import Writer, example
 
 __all__ = ["NEWS_VERSION", "news_examples"]
 
@@ -101,16 +102,8 @@ class _Stat:
     scope: str
 
 
-class _Writer:
-    """A paragraph written piece by piece, remembering where each slot landed."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def add(self, piece: str) -> tuple[int, int]:
-        start = len(self.text)
-        self.text += piece
-        return start, len(self.text)
+def _city(place: str) -> str:
+    return place if place.endswith("区") else place + "市"  # 高新区, not 高新区市
 
 
 def _number(rng: random.Random, low: float, high: float) -> str:
@@ -118,7 +111,7 @@ def _number(rng: random.Random, low: float, high: float) -> str:
     return f"{value:.2f}" if rng.random() < 0.6 else str(round(value))
 
 
-def _statement(rng: random.Random, w: _Writer, family: int, lead: str) -> _Stat:
+def _statement(rng: random.Random, w: Writer, family: int, lead: str) -> _Stat:
     forms, _, unit, (low, high) = _INDICATORS[family]
     form = rng.choice(forms)
     falls = rng.random() < 0.12
@@ -157,10 +150,10 @@ def _statement(rng: random.Random, w: _Writer, family: int, lead: str) -> _Stat:
 
 
 def _paragraph(rng: random.Random, place: str, period: str) -> tuple[str, list[_Stat]]:
-    w = _Writer()
+    w = Writer()
     if rng.random() < 0.4:
         w.add(rng.choice(_FILLERS))
-    city = place if place.endswith("区") else place + "市"
+    city = _city(place)
     w.add(rng.choice(("", "据统计，", f"记者从{city}统计局获悉，")) + period + "，")
     subject = rng.choice((city, place, "全市"))
     families = rng.sample(range(len(_INDICATORS)), rng.randint(2, 4))
@@ -183,7 +176,7 @@ def _question(
         forms = _ECONOMY
     if slot == "gap" and family == 0 and rng.random() < 0.4:
         forms = _ECONOMY_GAP
-    city = place if place.endswith("区") else place + "市"  # 高新区, not 高新区市
+    city = _city(place)
     x = rng.choice((place, city, city, ""))
     t = period if rng.random() < 0.5 else ""
     return rng.choice(forms).format(x=x, t=t, m=asked, s=scope)
@@ -213,10 +206,9 @@ def news_examples(n: int, seed: int) -> list[Example]:
                     rng.choice([f for f in range(len(_INDICATORS)) if f not in given]),
                 )
             question = _question(rng, slot, family, place, period, stat.scope, False)
-            out.append(Example(f"{group}/q", question, text, -1, -1, (), group, group))
+            out.append(example(group, question, text, None))
             continue
         slot = rng.choice(list(stat.slots))
-        start, end = stat.slots[slot]
         question = _question(rng, slot, stat.family, place, period, stat.scope, stat.falls)
-        out.append(Example(f"{group}/q", question, text, start, end, (text[start:end],), group, group))
+        out.append(example(group, question, text, stat.slots[slot]))
     return out

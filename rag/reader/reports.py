@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable
 
 from rag.reader.data import Example
+from rag.reader.synthetic import Writer, example
 
 __all__ = ["REPORTS_VERSION", "report_examples"]
 
@@ -37,7 +38,7 @@ def _households(rng: random.Random) -> _Fact:
         f"{verb}不符合条件的{obj}{{n1}}户、{{n2}}人"
         if verb != "新纳入"
         else f"{verb}{obj}{{n1}}户、{{n2}}人",
-        _grow(rng, "n1", "n2", _count(rng, 20, 9000), 1.2, 3.5),
+        _grow(rng, "n1", "n2", rng.randint(20, 9000), 1.2, 3.5),
         {
             "n1": (f"{{x}}{asked}了多少户{obj}？", f"{{x}}{verb}的{obj}有多少户？", f"{asked}了几户{obj}？"),
             "n2": (f"{{x}}{verb}的{obj}涉及多少人？", f"{asked}了多少名{obj}？"),
@@ -53,7 +54,7 @@ def _aspects(rng: random.Random) -> _Fact:
     verb = rng.choice(("明确", "梳理", "确定", "列出"))
     return (
         f"{verb}“{a}”“{b}”等{{n1}}个方面{{n2}}项{thing}",
-        _grow(rng, "n1", "n2", _count(rng, 3, 9), 2.0, 6.0),
+        _grow(rng, "n1", "n2", rng.randint(3, 9), 2.0, 6.0),
         {
             "n1": (
                 f"{{x}}{verb}的{thing}涉及几个方面？",
@@ -73,7 +74,7 @@ def _mechanisms(rng: random.Random) -> _Fact:
     verb = rng.choice(("建立", "完善", "推行", "出台"))
     return (
         f"{verb}{'、'.join(items)}等{{n1}}项{thing}",
-        {"n1": _count(rng, 3, 15)},
+        {"n1": rng.randint(3, 15)},
         {"n1": (f"{{x}}{verb}了几项{thing}？", f"{{x}}{verb}了多少项{thing}？", f"{verb}的{thing}有几项？")},
     )
 
@@ -88,7 +89,7 @@ def _problems(rng: random.Random) -> _Fact:
     )
     return (
         f"共{found}{kind}{{n1}}个，已{done}{{n2}}个",
-        _grow(rng, "n1", "n2", _count(rng, 30, 3000), 0.5, 0.98),
+        _grow(rng, "n1", "n2", rng.randint(30, 3000), 0.5, 0.98),
         {
             "n1": (f"{{x}}{asked_found}了多少个{kind}？", f"{{x}}共{found}{kind}多少个？"),
             "n2": (f"{{x}}已{asked_done}了多少个{kind}？", f"{kind}已{done}多少个？"),
@@ -103,7 +104,7 @@ def _cases(rng: random.Random) -> _Fact:
     return (
         f"查处{kind}{{n1}}起，处理{{n2}}人，其中给予党纪政务处分{{n3}}人",
         {
-            **_grow(rng, "n1", "n2", n := _count(rng, 5, 400), 1.1, 1.8),
+            **_grow(rng, "n1", "n2", n := rng.randint(5, 400), 1.1, 1.8),
             "n3": max(1, round(n * rng.uniform(0.3, 0.9))),
         },
         {
@@ -119,7 +120,7 @@ def _cadres(rng: random.Random) -> _Fact:
     move = rng.choice(("调整岗位", "组织处理", "诫勉谈话"))
     return (
         f"对{{n1}}名履职不力的{level}干部{move}，提拔重用{{n2}}名实绩突出的干部",
-        {"n1": _count(rng, 2, 60), "n2": _count(rng, 3, 150)},
+        {"n1": rng.randint(2, 60), "n2": rng.randint(3, 150)},
         {
             "n1": (f"{{x}}对几名{level}干部{move}？", f"{{x}}有多少名履职不力的干部被{move}？"),
             "n2": ("{x}提拔重用了多少名干部？", "提拔重用了几名干部？"),
@@ -137,30 +138,24 @@ _FACTS: tuple[Callable[[random.Random], _Fact], ...] = (
 )
 
 
-def _count(rng: random.Random, low: int, high: int) -> int:
-    return rng.randint(low, high)
-
-
 def _grow(rng: random.Random, first: str, second: str, n: int, low: float, high: float) -> dict[str, int]:
     """Two counts, the second a random multiple of the first (people per household, solved per found)."""
     return {first: n, second: max(1, round(n * rng.uniform(low, high)))}
 
 
-def _fill(text: str, numbers: dict[str, int], out: list[str], spans: dict[str, tuple[int, int]]) -> None:
-    """Append ``text`` to ``out`` with each slot replaced by its number; ``spans``: slot -> the number with
-    its measure word, in characters of the paragraph."""
-    offset = sum(map(len, out))
+def _fill(w: Writer, sentence: str, numbers: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """Write ``sentence`` with each slot replaced by its number; slot -> the number with the measure word
+    after it, in characters of the paragraph."""
+    spans = {}
     pos = 0
-    while (i := text.find("{", pos)) >= 0:
-        j = text.index("}", i)
-        out.append(text[pos:i])
-        offset += i - pos
-        number = str(numbers[text[i + 1 : j]])
-        out.append(number)
-        spans[text[i + 1 : j]] = (offset, offset + len(number) + 1)  # with the measure word after the slot
-        offset += len(number)
+    while (i := sentence.find("{", pos)) >= 0:
+        j = sentence.index("}", i)
+        w.add(sentence[pos:i])
+        start, end = w.add(str(numbers[sentence[i + 1 : j]]))
+        spans[sentence[i + 1 : j]] = (start, end + 1)
         pos = j + 1
-    out.append(text[pos:])
+    w.add(sentence[pos:])
+    return spans
 
 
 def report_examples(n: int, seed: int) -> list[Example]:
@@ -171,27 +166,25 @@ def report_examples(n: int, seed: int) -> list[Example]:
         place = rng.choice(_PLACES)
         organ = rng.choice(_ORGANS)
         chosen = rng.sample(range(len(_FACTS)), rng.randint(2, 4))
-        pieces = [rng.choice(("", "今年以来，", "专项行动开展以来，")) + place + organ]
+        w = Writer()
+        w.add(rng.choice(("", "今年以来，", "专项行动开展以来，")) + place + organ)
         facts: list[tuple[dict[str, tuple[int, int]], dict[str, tuple[str, ...]]]] = []
         for k, index in enumerate(chosen):
             sentence, numbers, questions = _FACTS[index](rng)
-            pieces.append(rng.choice(("", "，") if k == 0 else ("；", "。", "，")))
-            spans: dict[str, tuple[int, int]] = {}
-            _fill(sentence, numbers, pieces, spans)
-            facts.append((spans, questions))
-        pieces.append("。")
-        text = "".join(pieces)
+            w.add(rng.choice(("", "，") if k == 0 else ("；", "。", "，")))
+            facts.append((_fill(w, sentence, numbers), questions))
+        w.add("。")
+        text = w.text
         group = f"reports/{seed}/{len(out)}"
         x = rng.choice((place, place + organ, "", ""))
         if rng.random() < 0.25:  # unanswerable: a count of a kind of fact the paragraph does not give
             absent = [i for i in range(len(_FACTS)) if i not in chosen]
             _, _, questions = _FACTS[rng.choice(absent)](rng)
             question = rng.choice(questions[rng.choice(list(questions))]).format(x=x)
-            out.append(Example(f"{group}/q", question, text, -1, -1, (), group, group))
+            out.append(example(group, question, text, None))
             continue
         spans, questions = rng.choice(facts)
         slot = rng.choice(list(spans))
-        start, end = spans[slot]
         question = rng.choice(questions[slot]).format(x=x)
-        out.append(Example(f"{group}/q", question, text, start, end, (text[start:end],), group, group))
+        out.append(example(group, question, text, spans[slot]))
     return out

@@ -1,4 +1,4 @@
-"""Synthetic news-statistics questions: each answer is the slot the question asks for, exactly where it stands."""
+"""Synthetic news-statistics questions: each answer is the slot the question asks for."""
 
 from __future__ import annotations
 
@@ -19,15 +19,12 @@ def _kind(question: str) -> str:
     return "amount"
 
 
-def test_every_answer_is_the_slot_asked_for_at_its_offsets() -> None:
-    examples = news_examples(600, seed=13)
-    assert len(examples) == 600
-    answerable = [e for e in examples if e.answerable]
-    assert 0.65 < len(answerable) / len(examples) < 0.85  # about a quarter unanswerable
+def test_every_answer_is_the_slot_asked_for() -> None:
+    # offsets, the unanswerable share, seeding and the seeds' places: tests/reader/test_synthetic.py
+    answerable = [e for e in news_examples(600, seed=13) if e.answerable]
     seen = set()
     for e in answerable:
         answer = e.context[e.answer_start : e.answer_end]
-        assert e.answers == (answer,)
         kind = _kind(e.question)
         seen.add(kind)
         if kind == "rate":
@@ -41,18 +38,6 @@ def test_every_answer_is_the_slot_asked_for_at_its_offsets() -> None:
     assert seen == {"rate", "rank", "gap", "amount"}
     # a rate question is asked of a paragraph that also prints the amount beside it: the confusion it teaches
     assert any(_kind(e.question) == "rate" and re.search(r"\d(亿元|元|万吨)", e.context) for e in answerable)
-
-
-def test_unanswerable_questions_carry_no_answer_and_examples_are_seeded() -> None:
-    examples = news_examples(300, seed=5)
-    for e in examples:
-        if not e.answerable:
-            assert e.answer_start == e.answer_end == -1 and e.answers == ()
-    assert news_examples(300, seed=5) == examples
-    assert news_examples(300, seed=6) != examples
-    # none of the seed articles' places, so the seeds stay a measure of what the reader learnt
-    text = "".join(e.context + e.question for e in examples)
-    assert not any(p in text for p in ("兰州", "宝鸡", "秦皇岛", "包头", "滨州", "九原"))
 
 
 def test_a_paired_gap_answers_the_scope_asked() -> None:

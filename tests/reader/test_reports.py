@@ -1,4 +1,4 @@
-"""Synthetic work-report count questions: each answer is the count asked for, with its measure word, where it stands."""
+"""Synthetic work-report count questions: each answer is the count asked for, with its measure word."""
 
 from __future__ import annotations
 
@@ -25,14 +25,11 @@ def _word(question: str) -> str | None:
 
 
 def test_every_answer_is_the_count_asked_for_with_its_measure_word() -> None:
-    examples = report_examples(600, seed=13)
-    assert len(examples) == 600
-    answerable = [e for e in examples if e.answerable]
-    assert 0.65 < len(answerable) / len(examples) < 0.85  # about a quarter unanswerable
+    # offsets, the unanswerable share, seeding and the seeds' places: tests/reader/test_synthetic.py
+    answerable = [e for e in report_examples(600, seed=13) if e.answerable]
     words = set()
     for e in answerable:
         answer = e.context[e.answer_start : e.answer_end]
-        assert e.answers == (answer,)
         assert re.fullmatch(r"\d+[户人个项起名]", answer), (e.question, answer)
         word = _word(e.question)
         if word is not None:
@@ -50,17 +47,7 @@ def test_every_answer_is_the_count_asked_for_with_its_measure_word() -> None:
     )
 
 
-def test_unanswerable_questions_carry_no_answer_and_examples_are_seeded() -> None:
-    examples = report_examples(300, seed=5)
-    unanswerable = [e for e in examples if not e.answerable]
-    assert unanswerable and all(
-        e.answer_start == e.answer_end == -1 and e.answers == () for e in unanswerable
-    )
-    assert report_examples(300, seed=5) == examples
-    assert report_examples(300, seed=6) != examples
-    # none of the seed articles' places or counted nouns, so the seeds stay a measure of what the reader learnt
-    text = "".join(e.context + e.question for e in examples)
-    assert not any(
-        w in text
-        for w in ("兰州", "宝鸡", "秦皇岛", "包头", "滨州", "九原", "低保", "整治重点", "协作机制", "科级")
-    )
+def test_no_seed_article_counted_noun_is_used() -> None:
+    # so the seeds' count questions stay a measure of what the reader learnt (their places: test_synthetic.py)
+    text = "".join(e.context + e.question for e in report_examples(300, seed=5))
+    assert not any(w in text for w in ("低保", "整治重点", "协作机制", "科级"))
