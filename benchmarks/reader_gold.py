@@ -4,7 +4,8 @@
         [--split all|tune|report] [--out FILE]
 
 The reader's best span is the answer (no threshold: every question here has one), as the published CMRC 2018
-and DRCD results are measured. Traditional files are read in Simplified, as the reader was trained. The report
+and DRCD results are measured; scored with the reader's calibrated echo penalty (``rag.reader.spans``), and
+from the same logits without it (``without_echo_penalty``). Traditional files are read in Simplified, as the reader was trained. The report
 names the reader and the files it was trained on, so that a number is never quoted from a reader trained on
 the questions it is measured on (``trained_on_this_file`` says so when it is).
 
@@ -65,13 +66,19 @@ def gold_paragraph(reader: Any, path: Path, limit: int | None, split: str = "all
     started = time.perf_counter()
     logits = reader.forward_many([(e.question, [e.context]) for e in examples])
     seconds = time.perf_counter() - started
-    em = f1 = 0.0
-    for e, x in zip(examples, logits, strict=True):
-        spans = x.spans(reader.max_answer_tokens)[0]
-        text = spans[0].text if spans else ""
-        em += exact_match(text, e.answers)
-        f1 += f1_score(text, e.answers)
     n = max(len(examples), 1)
+
+    def score(echo_penalty: float) -> tuple[float, float]:
+        em = f1 = 0.0
+        for e, x in zip(examples, logits, strict=True):
+            spans = x.spans(reader.max_answer_tokens, echo_penalty=echo_penalty)[0]
+            text = spans[0].text if spans else ""
+            em += exact_match(text, e.answers)
+            f1 += f1_score(text, e.answers)
+        return round(100 * em / n, 2), round(100 * f1 / n, 2)
+
+    em, f1 = score(reader.echo_penalty)
+    plain = score(0.0) if reader.echo_penalty else (em, f1)
     trained = {f["name"] for f in reader.manifest.get("training", {}).get("files", [])}
     return {
         "file": path.name,
@@ -79,8 +86,9 @@ def gold_paragraph(reader: Any, path: Path, limit: int | None, split: str = "all
         "articles": len({e.group for e in examples}),
         "questions": len(examples),
         "dropped_unmappable_answers": stats["dropped"],
-        "em": round(100 * em / n, 2),
-        "f1": round(100 * f1 / n, 2),
+        "em": em,
+        "f1": f1,
+        "without_echo_penalty": {"em": plain[0], "f1": plain[1]},  # the same logits, spans as scored
         "windows": sum(len(x.windows) for x in logits),
         "seconds": round(seconds, 1),
         "trained_on_this_file": path.name in trained,
@@ -120,6 +128,7 @@ def main() -> int:
         "trained_on": [f["name"] for f in reader.manifest.get("training", {}).get("files", [])],
         "precision": reader.precision,
         "max_answer_tokens": reader.max_answer_tokens,
+        "echo_penalty": reader.echo_penalty,
         "window": {"max_length": reader.max_length, "stride": reader.stride},
         "results": [gold_paragraph(reader, p, args.limit, args.split) for p in args.data],
     }

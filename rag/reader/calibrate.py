@@ -2,7 +2,7 @@
 
 The answer stage reads a question against several passages and answers with the span of the highest margin
 (span score minus its passage's "no answer" score) when that margin reaches the threshold. Calibration mirrors
-that on held-out articles: each answerable question is read against its own paragraph and the closest others
+that on held-out articles, for each answer length and echo penalty tried (:mod:`rag.reader.spans`): each answerable question is read against its own paragraph and the closest others
 (*positives*), and again with its own paragraph removed (*negatives*: what a same-article unanswerable
 question looks like). Sweeping the threshold gives, for each value, the positives' F1 (0 when refused) and the
 share of negatives refused; :func:`choose` takes the threshold that refuses most negatives while the positives
@@ -55,6 +55,7 @@ def best_answer(spans: Sequence[Sequence[SpanPrediction]]) -> SpanPrediction | N
 @dataclass(frozen=True)
 class Curve:
     max_tokens: int
+    echo_penalty: float
     thresholds: list[float]
     f1: list[float]  # positives' mean F1 at each threshold (refused = 0)
     em: list[float]
@@ -67,10 +68,14 @@ class Curve:
 
 
 def sweep(
-    positives: Sequence[Logits], negatives: Sequence[Logits], golds: Sequence[Sequence[str]], max_tokens: int
+    positives: Sequence[Logits],
+    negatives: Sequence[Logits],
+    golds: Sequence[Sequence[str]],
+    max_tokens: int,
+    echo_penalty: float = 0.0,
 ) -> Curve:
-    pos = [best_answer(x.spans(max_tokens)) for x in positives]
-    neg = [best_answer(x.spans(max_tokens)) for x in negatives]
+    pos = [best_answer(x.spans(max_tokens, echo_penalty=echo_penalty)) for x in positives]
+    neg = [best_answer(x.spans(max_tokens, echo_penalty=echo_penalty)) for x in negatives]
     pos_margin = [p.margin if p else float("-inf") for p in pos]
     neg_margin = [n.margin if n else float("-inf") for n in neg]
     f1s = [f1_score(p.text, g) if p else 0.0 for p, g in zip(pos, golds, strict=True)]
@@ -78,7 +83,7 @@ def sweep(
     candidates = sorted({round(m, 2) for m in pos_margin + neg_margin if m != float("-inf")})
     thresholds = [float("-inf"), *candidates]
     n_pos, n_neg = max(len(pos), 1), max(len(neg), 1)
-    curve = Curve(max_tokens, [], [], [], [], sum(f1s) / n_pos)
+    curve = Curve(max_tokens, echo_penalty, [], [], [], [], sum(f1s) / n_pos)
     for t in thresholds:
         curve.thresholds.append(t)
         curve.f1.append(sum(f for f, m in zip(f1s, pos_margin, strict=True) if m >= t) / n_pos)
@@ -97,6 +102,7 @@ def choose(curve: Curve, *, max_f1_loss: float = 0.02) -> dict[str, Any]:
     return {
         "threshold": threshold if threshold != float("-inf") else -1e9,
         "max_tokens": curve.max_tokens,
+        "echo_penalty": curve.echo_penalty,
         "f1_open": round(curve.f1_open, 4),
         "f1": round(curve.f1[i], 4),
         "em": round(curve.em[i], 4),

@@ -254,6 +254,12 @@ class SpanReader:
         return int(self._setting("max_answer_tokens", 30))
 
     @property
+    def echo_penalty(self) -> float:
+        """Score points a span loses for each character it repeats of the question (:mod:`rag.reader.spans`;
+        calibrated, 0 for a reader calibrated without it and for an HF model)."""
+        return float(self._setting("echo_penalty", 0.0))
+
+    @property
     def max_length(self) -> int:
         return int(self._setting("max_length", 384))
 
@@ -304,7 +310,16 @@ class SpanReader:
         windows in one batch."""
         windows = self.windows(question, passages)
         start, end = self.logits(windows)
-        return passage_spans(passages, windows, start, end, max_tokens=self.max_answer_tokens, top=top)
+        return passage_spans(
+            passages,
+            windows,
+            start,
+            end,
+            max_tokens=self.max_answer_tokens,
+            top=top,
+            question=question,
+            echo_penalty=self.echo_penalty,
+        )
 
     def forward_many(
         self, items: Sequence[tuple[str, Sequence[str]]], *, token_budget: int = 16384
@@ -328,31 +343,40 @@ class SpanReader:
             at += len(group)
         return [
             Logits(
+                question,
                 list(passages),
                 per_item[i],
                 [starts[(i, j)] for j in range(len(per_item[i]))],
                 [ends[(i, j)] for j in range(len(per_item[i]))],
             )
-            for i, (_, passages) in enumerate(items)
+            for i, (question, passages) in enumerate(items)
         ]
 
     def read_many(
         self, items: Sequence[tuple[str, Sequence[str]]], *, top: int = 1
     ) -> list[list[list[SpanPrediction]]]:
         """:meth:`read` for many ``(question, passages)`` at once."""
-        return [x.spans(self.max_answer_tokens, top) for x in self.forward_many(items)]
+        return [x.spans(self.max_answer_tokens, top, self.echo_penalty) for x in self.forward_many(items)]
 
 
 @dataclass(frozen=True)
 class Logits:
     """What the model said about one question's passages; :meth:`spans` decodes it."""
 
+    question: str
     passages: list[str]
     windows: list[Window]
     start: list[np.ndarray]
     end: list[np.ndarray]
 
-    def spans(self, max_tokens: int, top: int = 1) -> list[list[SpanPrediction]]:
+    def spans(self, max_tokens: int, top: int = 1, echo_penalty: float = 0.0) -> list[list[SpanPrediction]]:
         return passage_spans(
-            self.passages, self.windows, self.start, self.end, max_tokens=max_tokens, top=top
+            self.passages,
+            self.windows,
+            self.start,
+            self.end,
+            max_tokens=max_tokens,
+            top=top,
+            question=self.question,
+            echo_penalty=echo_penalty,
         )

@@ -5,6 +5,13 @@ window's *null score* is the same sum at token 0 ("no answer"). Per passage, the
 are kept with the passage's null score, the lowest over its windows (SQuAD 2.0's rule: a window that sees the
 answer is sure there is one, one that does not is not). ``margin = score - null`` says how much more the model
 believes the span than "no answer"; the answer stage compares the best margin with a calibrated threshold.
+
+An answer rarely repeats its question (``俗名为厚壳仔`` for 颊鳞雀鲷的俗名叫什么？ is 厚壳仔 with the question's
+own words): given the question, a passage's spans are ranked by their score less ``echo_penalty`` for each
+span character that the question also holds, so that of two spans the model scores alike the one without the
+echo wins. It only picks a passage's span: the span keeps the model's score, so the margin that passages are
+compared by and that the threshold judges is the model's. The penalty is calibrated with the threshold on
+held-out questions (:mod:`rag.reader.calibrate`); 0 ranks spans by the model's score alone.
 """
 
 from __future__ import annotations
@@ -16,12 +23,13 @@ import numpy as np
 
 from rag.reader.windows import Window
 
-__all__ = ["SpanPrediction", "passage_spans", "window_spans"]
+__all__ = ["SpanPrediction", "echo", "passage_spans", "window_spans"]
 
 _CANDIDATES = 20  # best start and end tokens combined per window
 # Separators a span never begins or ends with. XLM-R's pieces glue them to what precedes them ("%," "亿元。"),
 # so a span ending on such a piece would carry them; the official CMRC 2018 metric ignores them too.
 _EDGE = frozenset("，。、；：！？,.;:!?…")
+_ECHO_CANDIDATES = 20  # spans per window rescored when an echo penalty applies
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,16 @@ class SpanPrediction:
     @property
     def margin(self) -> float:
         return self.score - self.null
+
+
+def echo(span: str, question: str | frozenset[str]) -> int:
+    """How many characters of ``span`` the question also holds (whitespace and separators aside)."""
+    held = question if isinstance(question, frozenset) else _echoed(question)
+    return sum(1 for c in span if c in held)
+
+
+def _echoed(question: str) -> frozenset[str]:
+    return frozenset(c for c in question if not c.isspace() and c not in _EDGE)
 
 
 def window_spans(
@@ -71,13 +89,20 @@ def passage_spans(
     *,
     max_tokens: int = 30,
     top: int = 1,
+    question: str = "",
+    echo_penalty: float = 0.0,
 ) -> list[list[SpanPrediction]]:
     """For each passage, its ``top`` best distinct spans over its windows (best first; [] for a passage with
-    no window). Span text is stripped of surrounding whitespace and separators (``_EDGE``)."""
-    found: list[dict[tuple[int, int], float]] = [{} for _ in passages]
+    no window). Span text is stripped of surrounding whitespace and separators (``_EDGE``); with
+    ``echo_penalty`` and ``question``, spans are ranked by their score less the penalty for each character
+    of them that the question holds (:func:`echo`), and keep their own score."""
+    penalise = bool(echo_penalty and question)
+    held = _echoed(question)
+    pool = max(top + 4, _ECHO_CANDIDATES) if penalise else top + 4  # room for repeats (and rescoring)
+    found: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in passages]  # (rank, score)
     nulls = [np.inf] * len(passages)
     for window, s, e in zip(windows, start_logits, end_logits, strict=True):
-        spans, null = window_spans(s, e, window, max_tokens=max_tokens, top=top + 4)  # room for repeats
+        spans, null = window_spans(s, e, window, max_tokens=max_tokens, top=pool)
         nulls[window.passage] = min(nulls[window.passage], null)
         text = passages[window.passage]
         for score, a, b in spans:
@@ -87,10 +112,15 @@ def passage_spans(
             while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE):
                 end -= 1
             if end > start:
+                rank = score - echo_penalty * echo(text[start:end], held) if penalise else score
                 key = (start, end)
-                found[window.passage][key] = max(found[window.passage].get(key, -np.inf), score)
+                found[window.passage][key] = max(
+                    found[window.passage].get(key, (-np.inf, 0.0)), (rank, score)
+                )
     out = []
     for p, per_passage in enumerate(found):
-        best = sorted(per_passage.items(), key=lambda kv: -kv[1])[:top]
-        out.append([SpanPrediction(p, a, b, passages[p][a:b], score, nulls[p]) for (a, b), score in best])
+        best = sorted(per_passage.items(), key=lambda kv: -kv[1][0])[:top]
+        out.append(
+            [SpanPrediction(p, a, b, passages[p][a:b], score, nulls[p]) for (a, b), (_, score) in best]
+        )
     return out

@@ -38,10 +38,11 @@ from rag.reader.model import Precision, SpanReader, batch_tensors, build_qa_mode
 from rag.reader.news import NEWS_VERSION, news_examples
 from rag.reader.reports import REPORTS_VERSION, report_examples
 
-__all__ = ["TrainConfig", "batch_loss", "main", "save_reader", "train"]
+__all__ = ["TrainConfig", "batch_loss", "calibrate", "main", "save_reader", "train", "training_data"]
 
 LORA_TARGETS = ["query", "key", "value", "dense"]  # attention q/k/v/output and both feed-forward layers
 ANSWER_LENGTHS = (10, 16, 24, 32, 48, 64)  # max answer tokens tried at calibration
+ECHO_PENALTIES = (0.0, 0.1, 0.2, 0.3)  # score points per span character repeating the question, tried too
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,9 @@ def batch_loss(model: Any, batch: list[Feature], pad_id: int, *, bf16: bool = Fa
     return out.loss.float()
 
 
-def _gold_metrics(reader: SpanReader, examples: Sequence[Example], max_tokens: int) -> dict[str, Any]:
+def _gold_metrics(
+    reader: SpanReader, examples: Sequence[Example], max_tokens: int, echo_penalty: float = 0.0
+) -> dict[str, Any]:
     """EM/F1 on each answerable example's own paragraph (the best span, no threshold)."""
     from rag.metrics import exact_match, f1_score
 
@@ -117,7 +120,7 @@ def _gold_metrics(reader: SpanReader, examples: Sequence[Example], max_tokens: i
     logits = reader.forward_many(items)
     em = f1 = 0.0
     for x, g in zip(logits, golds, strict=True):
-        spans = x.spans(max_tokens)[0]
+        spans = x.spans(max_tokens, echo_penalty=echo_penalty)[0]
         text = spans[0].text if spans else ""
         em += exact_match(text, g)
         f1 += f1_score(text, g)
@@ -125,7 +128,7 @@ def _gold_metrics(reader: SpanReader, examples: Sequence[Example], max_tokens: i
     return {"n": len(items), "em": round(100 * em / n, 2), "f1": round(100 * f1 / n, 2)}
 
 
-def _data(cfg: TrainConfig) -> dict[str, Any]:
+def training_data(cfg: TrainConfig) -> dict[str, Any]:
     examples, stats = load_examples(cfg.train)
     if cfg.limit:
         examples = examples[: cfg.limit]
@@ -267,7 +270,7 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     _seed(cfg.seed)
     base = Path(cfg.base) if cfg.base else default_base_dir()
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    data = _data(cfg)
+    data = training_data(cfg)
     features, lost = make_features(
         tokenizer, data["train"], max_length=cfg.max_length, stride=cfg.stride, seed=cfg.seed
     )
@@ -299,11 +302,12 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
         "heldout": max(history, key=lambda h: h["f1"]) if history else {},
     }
     calibration = random.Random(cfg.seed + 1).sample(held, min(cfg.calibration, len(held)))
-    report["calibration"] = _calibrate(reader, calibration, BigramIndex(held))
+    report["calibration"] = calibrate(reader, calibration, BigramIndex(held))
     inference = {
         **settings,
         "threshold": report["calibration"]["threshold"],
         "max_answer_tokens": report["calibration"]["max_tokens"],
+        "echo_penalty": report["calibration"]["echo_penalty"],
     }
     if cfg.eval:
         eval_examples, _ = load_examples([cfg.eval])
@@ -311,7 +315,7 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             eval_examples = eval_examples[: cfg.eval_limit]
         report["eval"] = {
             "file": Path(cfg.eval).name,
-            **_gold_metrics(reader, eval_examples, inference["max_answer_tokens"]),
+            **_gold_metrics(reader, eval_examples, inference["max_answer_tokens"], inference["echo_penalty"]),
         }
     report["seconds"] = round(time.time() - started, 1)
     save_reader(model, cfg, base, report, inference)
@@ -319,14 +323,22 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     return report
 
 
-def _calibrate(reader: SpanReader, held: Sequence[Example], index: BigramIndex) -> dict[str, Any]:
+def calibrate(reader: SpanReader, held: Sequence[Example], index: BigramIndex) -> dict[str, Any]:
+    """The answer length and echo penalty of the best F1 on ``held`` (no threshold; other passages from
+    ``index``), and the threshold that refuses most same-article negatives there (:mod:`rag.reader.calibrate`)."""
     positives, negatives, golds = calibration_items(held, index, passages=3)
     pos, neg = reader.forward_many(positives), reader.forward_many(negatives)
-    curves = [sweep(pos, neg, golds, n) for n in ANSWER_LENGTHS]
+    curves = [sweep(pos, neg, golds, n, p) for n in ANSWER_LENGTHS for p in ECHO_PENALTIES]
     best = max(curves, key=lambda c: c.f1_open)
     chosen = choose(best)
-    chosen["by_length"] = {c.max_tokens: round(c.f1_open, 4) for c in curves}
+    chosen["by_length"] = {
+        c.max_tokens: round(c.f1_open, 4) for c in curves if c.echo_penalty == best.echo_penalty
+    }
+    chosen["by_echo_penalty"] = {
+        c.echo_penalty: round(c.f1_open, 4) for c in curves if c.max_tokens == best.max_tokens
+    }
     chosen["questions"] = len(positives)
+    chosen["precision"] = reader.precision  # margins under bf16 and fp32 differ a little
     return chosen
 
 

@@ -107,3 +107,33 @@ def test_a_damaged_or_foreign_manifest_is_refused(tiny_trained: Path, tmp_path: 
     (broken / "reader.json").write_text(json.dumps({**manifest, "version": 99}), "utf-8")
     with pytest.raises(ModelError, match="version 99"):
         SpanReader(broken).warm_up()
+
+
+def test_recalibrating_a_reader_rewrites_its_settings_and_keeps_its_weights(
+    tiny_trained: Path, tiny_qa_model: Path, tmp_path: Path, capsys
+) -> None:
+
+    from rag.reader.manifest import read_manifest
+    from rag.reader.recalibrate import main
+    from rag.reader.train import ECHO_PENALTIES
+
+    reader = tmp_path / "reader"
+    shutil.copytree(tiny_trained, reader)
+    data = tiny_trained.parent / "squad.json"  # what the fixture trained it on
+    before = read_manifest(reader)
+    weights = (reader / before["weights"]["file"]).read_bytes()
+    assert main([str(reader), "--train", str(data), "--base", str(tiny_qa_model)]) == 0
+    chosen = json.loads(capsys.readouterr().out)
+    after = read_manifest(reader)
+    assert chosen["echo_penalty"] in ECHO_PENALTIES and after["metrics"]["calibration"] == chosen
+    assert after["inference"]["echo_penalty"] == chosen["echo_penalty"]
+    assert after["inference"]["threshold"] == chosen["threshold"]
+    assert after["inference"]["max_answer_tokens"] == chosen["max_tokens"]
+    assert after["inference"]["max_length"] == before["inference"]["max_length"]
+    assert (reader / before["weights"]["file"]).read_bytes() == weights
+    assert SpanReader(reader, base=tiny_qa_model).echo_penalty == chosen["echo_penalty"]
+    other = tmp_path / "squad.json"
+    other.write_text(data.read_text("utf-8").replace("宝鸡", "兰州"), "utf-8")
+    assert main([str(reader), "--train", str(other), "--base", str(tiny_qa_model)]) == 2
+    assert "not those files" in capsys.readouterr().err
+    assert read_manifest(reader) == after  # a refusal leaves the reader as it was

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.reader.spans import passage_spans, window_spans
+from rag.reader.spans import echo, passage_spans, window_spans
 from rag.reader.windows import Window
 
 
@@ -63,3 +63,24 @@ def test_a_span_never_ends_on_a_separator_its_piece_carried() -> None:
     s[4], e[5] = 5.0, 5.0
     [[best]] = passage_spans([text], [w], [s], [e], max_tokens=5)
     assert best.text == "3.2%" and text[best.start : best.end] == "3.2%"
+
+
+def test_the_echo_penalty_breaks_near_ties_against_spans_repeating_the_question() -> None:
+    question = "颊鳞雀鲷的俗名叫什么？"
+    text = "俗名为厚壳仔。"
+    w = _window(0, text)
+    s, e = np.zeros(len(text) + 3), np.zeros(len(text) + 3)
+    s[3], s[6], e[8] = 2.0, 1.8, 3.0  # 俗名为厚壳仔 scores 5.0, 厚壳仔 4.8
+    assert echo("俗名为厚壳仔", question) == 2 and echo("厚壳仔", question) == 0
+    assert echo("什么？", question) == 2  # separators are never an echo
+    [[plain]] = passage_spans([text], [w], [s], [e], max_tokens=10)
+    assert plain.text == "俗名为厚壳仔" and plain.score == 5.0
+    top2 = passage_spans([text], [w], [s], [e], max_tokens=10, top=2, question=question, echo_penalty=0.2)
+    best, second = top2[0]
+    assert (best.text, best.start, best.end) == ("厚壳仔", 3, 6) and second.text == "俗名为厚壳仔"
+    assert (best.score, second.score) == (4.8, 5.0)  # ranked with the penalty, scored as the model scored
+    s[3] = 4.0  # the model clearly prefers the longer span: the penalty does not overturn that
+    [[kept]] = passage_spans([text], [w], [s], [e], max_tokens=10, question=question, echo_penalty=0.2)
+    assert kept.text == "俗名为厚壳仔" and kept.score == 7.0
+    [[same]] = passage_spans([text], [w], [s], [e], max_tokens=10, echo_penalty=0.2)  # no question
+    assert same.text == "俗名为厚壳仔"

@@ -12,7 +12,7 @@ import pytest
 from rag.reader.data import Example
 from rag.reader.news import news_examples
 from rag.reader.reports import report_examples
-from rag.reader.train import TrainConfig, _data
+from rag.reader.train import TrainConfig, training_data
 
 GENERATORS: dict[str, Callable[[int, int], list[Example]]] = {
     "news": news_examples,
@@ -53,8 +53,8 @@ def test_examples_are_seeded_and_name_no_seed_place(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", GENERATORS)
 def test_training_adds_them_to_the_training_split_only(tiny_squad: Path, kind: str) -> None:
-    without = _data(TrainConfig(train=(str(tiny_squad),), out="", heldout=0.5))
-    added = _data(TrainConfig(train=(str(tiny_squad),), out="", heldout=0.5, **{kind: 30}))
+    without = training_data(TrainConfig(train=(str(tiny_squad),), out="", heldout=0.5))
+    added = training_data(TrainConfig(train=(str(tiny_squad),), out="", heldout=0.5, **{kind: 30}))
     assert added[kind] == 30 and without[kind] == 0
     assert len(added["train"]) == len(without["train"]) + 30
     assert added["held"] == without["held"]  # calibration and early stopping stay on real questions
