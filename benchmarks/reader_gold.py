@@ -57,7 +57,7 @@ def in_split(group: str, split: str) -> bool:
 
 
 def gold_paragraph(reader: Any, path: Path, limit: int | None, split: str = "all") -> dict[str, Any]:
-    from rag.metrics import exact_match, f1_score
+    from rag.reader.calibrate import gold_scores
     from rag.reader.data import load_examples
 
     examples, stats = load_examples([path])
@@ -66,19 +66,9 @@ def gold_paragraph(reader: Any, path: Path, limit: int | None, split: str = "all
     started = time.perf_counter()
     logits = reader.forward_many([(e.question, [e.context]) for e in examples])
     seconds = time.perf_counter() - started
-    n = max(len(examples), 1)
-
-    def score(echo_penalty: float) -> tuple[float, float]:
-        em = f1 = 0.0
-        for e, x in zip(examples, logits, strict=True):
-            spans = x.spans(reader.max_answer_tokens, echo_penalty=echo_penalty)[0]
-            text = spans[0].text if spans else ""
-            em += exact_match(text, e.answers)
-            f1 += f1_score(text, e.answers)
-        return round(100 * em / n, 2), round(100 * f1 / n, 2)
-
-    em, f1 = score(reader.echo_penalty)
-    plain = score(0.0) if reader.echo_penalty else (em, f1)
+    golds = [e.answers for e in examples]
+    em, f1 = gold_scores(logits, golds, reader.max_answer_tokens, reader.echo_penalty)
+    plain = gold_scores(logits, golds, reader.max_answer_tokens) if reader.echo_penalty else (em, f1)
     trained = {f["name"] for f in reader.manifest.get("training", {}).get("files", [])}
     return {
         "file": path.name,

@@ -20,7 +20,7 @@ from rag.reader.data import BigramIndex, Example
 from rag.reader.model import Logits
 from rag.reader.spans import SpanPrediction
 
-__all__ = ["Curve", "best_answer", "calibration_items", "choose", "sweep"]
+__all__ = ["Curve", "best_answer", "calibration_items", "choose", "gold_scores", "sweep"]
 
 Item = tuple[str, list[str]]
 
@@ -45,6 +45,21 @@ def calibration_items(
         negatives.append((e.question, clean[:passages]))
         golds.append(e.answers)
     return positives, negatives, golds
+
+
+def gold_scores(
+    reads: Sequence[Logits], golds: Sequence[Sequence[str]], max_tokens: int, echo_penalty: float = 0.0
+) -> tuple[float, float]:
+    """EM and F1 in percent (CMRC 2018's) of the best span of each read's first passage against its golds
+    (no threshold: the gold-paragraph measure)."""
+    em = f1 = 0.0
+    for x, g in zip(reads, golds, strict=True):
+        spans = x.spans(max_tokens, echo_penalty=echo_penalty)[0]
+        text = spans[0].text if spans else ""
+        em += exact_match(text, g)
+        f1 += f1_score(text, g)
+    n = max(len(reads), 1)
+    return round(100 * em / n, 2), round(100 * f1 / n, 2)
 
 
 def best_answer(spans: Sequence[Sequence[SpanPrediction]]) -> SpanPrediction | None:

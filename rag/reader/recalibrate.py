@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ModelError, RagError
-from rag.reader.data import BigramIndex
 from rag.reader.manifest import file_sha256, read_manifest
 from rag.reader.model import SpanReader
 from rag.reader.train import TrainConfig, calibrate, training_data
@@ -73,10 +71,8 @@ def recalibrate(
     cfg = TrainConfig(
         train=tuple(str(p) for p in files), out=str(directory), **manifest["training"]["config"]
     )
-    held = training_data(cfg)["held"]
-    questions = random.Random(cfg.seed + 1).sample(held, min(cfg.calibration, len(held)))
     reader = SpanReader(str(directory), base=base, precision=cfg.precision)
-    chosen = calibrate(reader, questions, BigramIndex(held))
+    chosen = calibrate(reader, cfg, training_data(cfg)["held"])
     inference = {
         **manifest["inference"],
         "threshold": chosen["threshold"],

@@ -97,7 +97,7 @@ def passage_spans(
     ``echo_penalty`` and ``question``, spans are ranked by their score less the penalty for each character
     of them that the question holds (:func:`echo`), and keep their own score."""
     penalise = bool(echo_penalty and question)
-    held = _echoed(question)
+    held = _echoed(question) if penalise else frozenset()
     pool = max(top + 4, _ECHO_CANDIDATES) if penalise else top + 4  # room for repeats (and rescoring)
     found: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in passages]  # (rank, score)
     nulls = [np.inf] * len(passages)

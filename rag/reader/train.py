@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
-from rag.reader.calibrate import calibration_items, choose, sweep
+from rag.reader.calibrate import calibration_items, choose, gold_scores, sweep
 from rag.reader.data import BigramIndex, Example, add_negatives, load_examples, split_by_article
 from rag.reader.features import Feature, batches, make_features
 from rag.reader.manifest import (
@@ -113,19 +113,10 @@ def _gold_metrics(
     reader: SpanReader, examples: Sequence[Example], max_tokens: int, echo_penalty: float = 0.0
 ) -> dict[str, Any]:
     """EM/F1 on each answerable example's own paragraph (the best span, no threshold)."""
-    from rag.metrics import exact_match, f1_score
-
     items = [(e.question, [e.context]) for e in examples if e.answerable]
     golds = [e.answers for e in examples if e.answerable]
-    logits = reader.forward_many(items)
-    em = f1 = 0.0
-    for x, g in zip(logits, golds, strict=True):
-        spans = x.spans(max_tokens, echo_penalty=echo_penalty)[0]
-        text = spans[0].text if spans else ""
-        em += exact_match(text, g)
-        f1 += f1_score(text, g)
-    n = max(len(items), 1)
-    return {"n": len(items), "em": round(100 * em / n, 2), "f1": round(100 * f1 / n, 2)}
+    em, f1 = gold_scores(reader.forward_many(items), golds, max_tokens, echo_penalty)
+    return {"n": len(items), "em": em, "f1": f1}
 
 
 def training_data(cfg: TrainConfig) -> dict[str, Any]:
@@ -301,8 +292,7 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
         "history": history,
         "heldout": max(history, key=lambda h: h["f1"]) if history else {},
     }
-    calibration = random.Random(cfg.seed + 1).sample(held, min(cfg.calibration, len(held)))
-    report["calibration"] = calibrate(reader, calibration, BigramIndex(held))
+    report["calibration"] = calibrate(reader, cfg, held)
     inference = {
         **settings,
         "threshold": report["calibration"]["threshold"],
@@ -323,10 +313,12 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     return report
 
 
-def calibrate(reader: SpanReader, held: Sequence[Example], index: BigramIndex) -> dict[str, Any]:
-    """The answer length and echo penalty of the best F1 on ``held`` (no threshold; other passages from
-    ``index``), and the threshold that refuses most same-article negatives there (:mod:`rag.reader.calibrate`)."""
-    positives, negatives, golds = calibration_items(held, index, passages=3)
+def calibrate(reader: SpanReader, cfg: TrainConfig, held: Sequence[Example]) -> dict[str, Any]:
+    """On ``cfg.calibration`` questions drawn from the held-out examples ``held`` (other passages from all of
+    them): the answer length and echo penalty of the best F1 (no threshold), and the threshold that refuses
+    most same-article negatives there (:mod:`rag.reader.calibrate`)."""
+    questions = random.Random(cfg.seed + 1).sample(held, min(cfg.calibration, len(held)))
+    positives, negatives, golds = calibration_items(questions, BigramIndex(held), passages=3)
     pos, neg = reader.forward_many(positives), reader.forward_many(negatives)
     curves = [sweep(pos, neg, golds, n, p) for n in ANSWER_LENGTHS for p in ECHO_PENALTIES]
     best = max(curves, key=lambda c: c.f1_open)
